@@ -1,1 +1,395 @@
-fn main(){}
+//! `trailview`: the command-line face of trailview-core. Each command is one core call plus
+//! printing; scripts depend on the `--json` shapes, so they are part of the contract.
+
+use std::io::{self, BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use trailview_core::ingest::{self, IngestOptions, Progress};
+use trailview_core::query::{EventQuery, TenantScope, TypePattern};
+use trailview_core::store::Store;
+use trailview_core::{generate, time};
+
+/// Trailview: a local-first audit and timeline viewer.
+#[derive(Parser)]
+#[command(name = "trailview", version, about, max_term_width = 100)]
+struct Cli {
+    /// The store file [default: trailview.db in your data directory, or $TRAILVIEW_DB].
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest files or directories of events (NDJSON, JSON arrays, documents; any dialect).
+    Ingest {
+        /// Files or directories.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// Print the summary as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List events of a tenant, in time order.
+    Events(EventsArgs),
+    /// List the records that were refused, with where and why.
+    Quarantine {
+        /// Print NDJSON.
+        #[arg(long)]
+        json: bool,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<u64>,
+    },
+    /// Check the hash chain and every stored event against its raw bytes.
+    Verify {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts per tenant, dialect and quarantine reason.
+    Stats {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
+    Generate {
+        /// How many events.
+        #[arg(long, default_value_t = 1000)]
+        events: u64,
+        /// PRNG seed: the same seed gives the same bytes.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// How many tenants.
+        #[arg(long, default_value_t = 20)]
+        tenants: u32,
+        /// Output file [default: stdout].
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+struct EventsArgs {
+    /// The tenant ("" for personal events).
+    #[arg(
+        long,
+        conflicts_with = "all_tenants",
+        required_unless_present = "all_tenants"
+    )]
+    tenant: Option<String>,
+    /// Every tenant (explicitly).
+    #[arg(long)]
+    all_tenants: bool,
+    /// Type pattern: exact, `prefix.*`, `**`.
+    #[arg(long = "type", value_name = "PATTERN")]
+    types: Option<String>,
+    /// occurred_at >= this (RFC 3339 with offset, or epoch ms).
+    #[arg(long)]
+    since: Option<String>,
+    /// occurred_at < this.
+    #[arg(long)]
+    until: Option<String>,
+    /// One user's events (personal timeline).
+    #[arg(long)]
+    user: Option<String>,
+    /// One source / product.
+    #[arg(long)]
+    source: Option<String>,
+    /// One correlation chain.
+    #[arg(long)]
+    correlation: Option<String>,
+    /// One Aximo execution.
+    #[arg(long)]
+    execution: Option<String>,
+    /// At most this many.
+    #[arg(long)]
+    limit: Option<u64>,
+    /// Print NDJSON: one canonical event per line.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("trailview: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn open_store(db: &Option<PathBuf>) -> Result<Store> {
+    let path = db
+        .clone()
+        .unwrap_or_else(trailview_core::default_store_path);
+    Store::open(&path).with_context(|| format!("cannot open the store at {}", path.display()))
+}
+
+fn open_existing(db: &Option<PathBuf>) -> Result<Store> {
+    let path = db
+        .clone()
+        .unwrap_or_else(trailview_core::default_store_path);
+    if !path.exists() {
+        bail!(
+            "no store at {} (ingest something first, or pass --db)",
+            path.display()
+        );
+    }
+    open_store(db)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    match cli.command {
+        Command::Ingest { paths, json } => {
+            let mut store = open_store(&cli.db)?;
+            let started = Instant::now();
+            let bar = progress_bar();
+            let mut on_progress = |p: &Progress| {
+                if let Some(total) = p.bytes_total {
+                    bar.set_length(total);
+                }
+                bar.set_position(p.bytes_read);
+                bar.set_message(format!(
+                    "{}  {} stored · {} duplicate · {} quarantined",
+                    short(&p.path),
+                    p.file.accepted,
+                    p.file.duplicates,
+                    p.file.quarantined
+                ));
+            };
+            let summary = ingest::ingest_paths(
+                &mut store,
+                &paths,
+                &IngestOptions::default(),
+                &mut on_progress,
+            )?;
+            bar.finish_and_clear();
+            if json {
+                serde_json::to_writer(&mut out, &summary)?;
+                writeln!(out)?;
+            } else {
+                for f in &summary.files {
+                    writeln!(
+                        out,
+                        "{}: {} stored, {} duplicate, {} quarantined",
+                        f.path, f.accepted, f.duplicates, f.quarantined
+                    )?;
+                }
+                writeln!(
+                    out,
+                    "total: {} stored, {} duplicate, {} quarantined in {:.2}s{}",
+                    summary.accepted,
+                    summary.duplicates,
+                    summary.quarantined,
+                    started.elapsed().as_secs_f64(),
+                    if summary.quarantined > 0 {
+                        " (see `trailview quarantine`)"
+                    } else {
+                        ""
+                    }
+                )?;
+            }
+        }
+        Command::Events(a) => {
+            let store = open_existing(&cli.db)?;
+            let mut q = EventQuery::new(match a.tenant {
+                Some(t) => TenantScope::One(t),
+                None => TenantScope::All,
+            });
+            q.types = a
+                .types
+                .as_deref()
+                .map(TypePattern::new)
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
+            q.since = a.since.as_deref().map(bound).transpose()?;
+            q.until = a.until.as_deref().map(bound).transpose()?;
+            q.user_id = a.user;
+            q.source = a.source;
+            q.correlation_id = a.correlation;
+            q.execution_id = a.execution;
+            q.limit = a.limit;
+            store
+                .for_each_event(&q, |e| {
+                    let r = if a.json {
+                        serde_json::to_writer(&mut out, &e)
+                            .map_err(io::Error::from)
+                            .and_then(|()| writeln!(out))
+                    } else {
+                        writeln!(
+                            out,
+                            "{}  {:<12} {:<40} {:<24} {}",
+                            e.occurred_at,
+                            if e.tenant.is_empty() {
+                                "(personal)"
+                            } else {
+                                &e.tenant
+                            },
+                            e.kind,
+                            e.source,
+                            e.id
+                        )
+                    };
+                    r.map_err(|e| trailview_core::store::StoreError::Io(e.to_string()))
+                })
+                .or_else(|e| match e {
+                    trailview_core::store::StoreError::Io(m) if m.contains("Broken pipe") => Ok(()),
+                    e => Err(e),
+                })?;
+        }
+        Command::Quarantine { json, limit } => {
+            let store = open_existing(&cli.db)?;
+            for r in store.quarantine(limit)? {
+                if json {
+                    serde_json::to_writer(&mut out, &r)?;
+                    writeln!(out)?;
+                } else {
+                    let at = match (r.line, r.index) {
+                        (Some(l), Some(i)) => format!("line {l}, element {i}"),
+                        (Some(l), None) => format!("line {l}"),
+                        _ => format!("offset {}", r.offset.unwrap_or(0)),
+                    };
+                    writeln!(out, "{}:{at}: {}: {}", r.origin, r.reason, r.message)?;
+                }
+            }
+        }
+        Command::Verify { json } => {
+            let store = open_existing(&cli.db)?;
+            let report = store.verify()?;
+            if json {
+                serde_json::to_writer(&mut out, &report)?;
+                writeln!(out)?;
+            } else if report.ok {
+                writeln!(
+                    out,
+                    "trusted: {} events, hash chain intact, head {}",
+                    report.events, report.head
+                )?;
+            } else {
+                writeln!(
+                    out,
+                    "NOT trusted: first bad seq {}: {}",
+                    report.first_bad_seq.unwrap_or(0),
+                    report.problem.as_deref().unwrap_or("")
+                )?;
+            }
+            out.flush()?;
+            if !report.ok {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Stats { json } => {
+            let store = open_existing(&cli.db)?;
+            let s = store.stats()?;
+            if json {
+                serde_json::to_writer(&mut out, &s)?;
+                writeln!(out)?;
+            } else {
+                print_stats(&mut out, &s)?;
+            }
+        }
+        Command::Generate {
+            events,
+            seed,
+            tenants,
+            output,
+        } => {
+            let cfg = generate::GenConfig {
+                events,
+                seed,
+                tenants,
+                ..generate::GenConfig::default()
+            };
+            let summary = match output {
+                Some(p) => {
+                    let f = std::fs::File::create(&p)
+                        .with_context(|| format!("cannot create {}", p.display()))?;
+                    generate::generate(&cfg, BufWriter::with_capacity(1 << 20, f))?
+                }
+                None => generate::generate(&cfg, &mut out)?,
+            };
+            eprintln!(
+                "generated {} events, {} bytes",
+                summary.events, summary.bytes
+            );
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bound(s: &str) -> Result<time::Micros> {
+    time::parse_bound(s).with_context(|| format!("cannot read the time {s:?}"))
+}
+
+fn short(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+fn progress_bar() -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    if !io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{bar:30.cyan/blue} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}  {msg}",
+        )
+        .expect("a valid template")
+        .progress_chars("█▉▊▋▌▍▎▏ "),
+    );
+    bar
+}
+
+fn print_stats(out: &mut impl Write, s: &trailview_core::query::Stats) -> io::Result<()> {
+    writeln!(out, "store       {}", s.path)?;
+    writeln!(out, "events      {}", s.events)?;
+    writeln!(out, "quarantined {}", s.quarantined)?;
+    writeln!(out, "chain head  {} (seq {})", s.head, s.last_seq)?;
+    writeln!(out, "dialects")?;
+    for (d, n) in &s.dialects {
+        writeln!(out, "  {d:<12} {n}")?;
+    }
+    writeln!(out, "tenants")?;
+    for t in &s.tenants {
+        let name = if t.tenant.is_empty() {
+            "(personal)"
+        } else {
+            &t.tenant
+        };
+        writeln!(
+            out,
+            "  {name:<20} {:>9}  {} … {}",
+            t.events, t.first_occurred_at, t.last_occurred_at
+        )?;
+    }
+    if !s.quarantine.is_empty() {
+        writeln!(out, "quarantine reasons")?;
+        for (r, n) in &s.quarantine {
+            writeln!(out, "  {r:<20} {n}")?;
+        }
+    }
+    Ok(())
+}

@@ -15,3 +15,23 @@
 #![deny(missing_docs)]
 
 pub mod generate;
+pub mod framing;
+pub mod normalize;
+pub mod time;
+pub mod query;
+pub mod store;
+pub mod ingest;
+
+use std::path::PathBuf;
+
+/// Where the store lives when no `--db` is given: `trailview.db` in the user's data directory
+/// (`~/.local/share/trailview/` on Linux), or `$TRAILVIEW_DB` when set.
+pub fn default_store_path() -> PathBuf {
+    if let Some(p) = std::env::var_os("TRAILVIEW_DB").filter(|p| !p.is_empty()) {
+        return PathBuf::from(p);
+    }
+    match directories::ProjectDirs::from("dev", "trailview", "trailview") {
+        Some(dirs) => dirs.data_dir().join("trailview.db"),
+        None => PathBuf::from("trailview.db"),
+    }
+}

@@ -1,0 +1,526 @@
+//! Query: read events back, always scoped to a tenant (or, explicitly, to all of them).
+//!
+//! Reads are pure functions of the log: the canonical fields come from their columns, the payload
+//! is re-derived from `raw` by the same deterministic `normalize` that wrote them.
+
+use std::collections::BTreeMap;
+
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params_from_iter, OptionalExtension, Row};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::normalize::{self, Actor, Dialect, Flags, Reason};
+use crate::store::{Origin, Result, Store};
+use crate::time::{self, Micros};
+
+/// Which tenants a read covers. There is no default: every caller says which.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TenantScope {
+    /// One tenant (the empty string is personal events).
+    One(String),
+    /// Every tenant: an explicit, administrative choice.
+    All,
+}
+
+/// A type pattern, after the Event Spine's wildcards.
+///
+/// - `code.analysis.complete`: exactly that type;
+/// - `code.*`: every type under `code.` (any depth), `review.agent.*` likewise;
+/// - `**`: everything;
+/// - `*` inside a segment matches any characters there (`approval_*`, `Approval*`);
+///   a `*` segment in the middle matches exactly one segment (`approval.*.approved`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TypePattern(String);
+
+impl TypePattern {
+    /// Parse a pattern; an empty one is refused.
+    pub fn new(p: &str) -> std::result::Result<TypePattern, String> {
+        let p = p.trim();
+        if p.is_empty() {
+            return Err("a type pattern cannot be empty".into());
+        }
+        Ok(TypePattern(p.to_owned()))
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether `ty` matches.
+    pub fn matches(&self, ty: &str) -> bool {
+        let pat: Vec<&str> = self.0.split('.').collect();
+        let segs: Vec<&str> = ty.split('.').collect();
+        match_segments(&pat, &segs)
+    }
+}
+
+fn match_segments(pat: &[&str], segs: &[&str]) -> bool {
+    match (pat.first(), segs.first()) {
+        (None, None) => true,
+        (Some(&"**"), _) => (0..=segs.len()).any(|skip| match_segments(&pat[1..], &segs[skip..])),
+        // A trailing `*` segment: everything under the prefix, at any depth.
+        (Some(&"*"), Some(_)) if pat.len() == 1 => true,
+        (Some(p), Some(s)) => glob(p, s) && match_segments(&pat[1..], &segs[1..]),
+        _ => false,
+    }
+}
+
+/// `*` within one segment.
+fn glob(p: &str, s: &str) -> bool {
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == s;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
+        return false;
+    }
+    let mut rest = &s[first.len()..s.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// A filter over the events of a scope, in `(occurred_at, seq)` order.
+#[derive(Debug, Clone)]
+pub struct EventQuery {
+    /// Which tenants.
+    pub tenant: TenantScope,
+    /// Type pattern.
+    pub types: Option<TypePattern>,
+    /// `occurred_at >= since`.
+    pub since: Option<Micros>,
+    /// `occurred_at < until`.
+    pub until: Option<Micros>,
+    /// Exact source / product.
+    pub source: Option<String>,
+    /// The person: a personal timeline.
+    pub user_id: Option<String>,
+    /// One correlation chain.
+    pub correlation_id: Option<String>,
+    /// One Aximo execution.
+    pub execution_id: Option<String>,
+    /// Keyset cursor: only events after `(occurred_at, seq)`.
+    pub after: Option<(Micros, i64)>,
+    /// At most this many.
+    pub limit: Option<u64>,
+}
+
+impl EventQuery {
+    /// Everything in `tenant`.
+    pub fn new(tenant: TenantScope) -> Self {
+        EventQuery {
+            tenant,
+            types: None,
+            since: None,
+            until: None,
+            source: None,
+            user_id: None,
+            correlation_id: None,
+            execution_id: None,
+            after: None,
+            limit: None,
+        }
+    }
+}
+
+/// A stored event as read back: the canonical event of PRODUCT.md, plus its raw envelope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredEvent {
+    /// Position in the store's append order.
+    pub seq: i64,
+    /// The envelope's id (or derived).
+    pub id: String,
+    /// The type, as written.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `event_version` / `eventVersion`.
+    pub type_version: Option<String>,
+    /// RFC 3339 UTC, microseconds.
+    pub occurred_at: String,
+    /// RFC 3339 UTC, microseconds.
+    pub received_at: String,
+    /// The tenant; empty for personal events.
+    pub tenant: String,
+    /// Source / product.
+    pub source: String,
+    /// Who acted.
+    pub actor: Option<Actor>,
+    /// The person behind it.
+    pub user_id: Option<String>,
+    /// Correlation link.
+    pub correlation_id: Option<String>,
+    /// Causation link.
+    pub causation_id: Option<String>,
+    /// Parent link.
+    pub parent_id: Option<String>,
+    /// Trace id.
+    pub trace_id: Option<String>,
+    /// Dialect identity fields.
+    pub subject: BTreeMap<String, Value>,
+    /// `data` / `payload`; `null` when the envelope has none.
+    pub payload: Value,
+    /// The convention it came in.
+    pub dialect: Dialect,
+    /// Unusual-but-accepted notes.
+    pub flags: Vec<&'static str>,
+    /// The envelope exactly as received.
+    pub raw: String,
+    /// Hex SHA-256 of `raw`.
+    pub raw_sha256: String,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
+const SELECT: &str = "SELECT e.seq, e.id, ty.name, e.type_version, e.occurred_at, e.received_at,
+        t.name, s.name, e.actor_type, e.actor_id, e.user_id, e.correlation_id, e.causation_id,
+        e.parent_id, e.trace_id, e.subject, e.dialect, e.flags, o.name, e.origin_line,
+        e.origin_index, e.origin_offset, e.raw_sha256, e.raw
+    FROM events e
+    JOIN tenants t ON t.id = e.tenant
+    JOIN types ty ON ty.id = e.type
+    JOIN sources s ON s.id = e.source
+    JOIN origins o ON o.id = e.origin";
+
+fn row_to_event(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
+    let raw: Vec<u8> = r.get(23)?;
+    let subject: Option<String> = r.get(15)?;
+    let (actor_type, actor_id): (Option<String>, Option<String>) = (r.get(8)?, r.get(9)?);
+    let payload = normalize::normalize(&raw)
+        .ok()
+        .and_then(|n| {
+            n.payload
+                .map(|p| serde_json::from_str(p.get()).unwrap_or(Value::Null))
+        })
+        .unwrap_or(Value::Null);
+    let u = |v: Option<i64>| v.map(|x| x as u64);
+    Ok(StoredEvent {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        kind: r.get(2)?,
+        type_version: r.get(3)?,
+        occurred_at: time::format_us(r.get(4)?),
+        received_at: time::format_us(r.get(5)?),
+        tenant: r.get(6)?,
+        source: r.get(7)?,
+        actor: (actor_type.is_some() || actor_id.is_some()).then_some(Actor {
+            kind: actor_type,
+            id: actor_id,
+        }),
+        user_id: r.get(10)?,
+        correlation_id: r.get(11)?,
+        causation_id: r.get(12)?,
+        parent_id: r.get(13)?,
+        trace_id: r.get(14)?,
+        subject: subject
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default(),
+        payload,
+        dialect: Dialect::from_code(r.get(16)?).unwrap_or(Dialect::Other),
+        flags: Flags(r.get(17)?).names(),
+        origin: Origin {
+            source: r.get::<_, String>(18)?.into(),
+            line: u(r.get(19)?),
+            index: u(r.get(20)?),
+            offset: u(r.get(21)?),
+        },
+        raw_sha256: hex::encode(r.get::<_, Vec<u8>>(22)?),
+        raw: String::from_utf8_lossy(&raw).into_owned(),
+    })
+}
+
+impl Store {
+    /// The interned id of `tenant`, if it has any events.
+    fn tenant_id(&self, tenant: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT id FROM tenants WHERE name = ?1", [tenant], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Call `f` with each event matching `q`, in `(occurred_at, seq)` order, streaming.
+    pub fn for_each_event(
+        &self,
+        q: &EventQuery,
+        mut f: impl FnMut(StoredEvent) -> Result<()>,
+    ) -> Result<()> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut args: Vec<SqlValue> = Vec::new();
+        if let TenantScope::One(t) = &q.tenant {
+            match self.tenant_id(t)? {
+                Some(id) => {
+                    clauses.push("e.tenant = ?".into());
+                    args.push(id.into());
+                }
+                None => return Ok(()),
+            }
+        }
+        if let Some(p) = &q.types {
+            let mut stmt = self.conn().prepare_cached("SELECT id, name FROM types")?;
+            let ids: Vec<i64> = stmt
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .filter_map(std::result::Result::ok)
+                .filter(|(_, name)| p.matches(name))
+                .map(|(id, _)| id)
+                .collect();
+            if ids.is_empty() {
+                return Ok(());
+            }
+            let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+            clauses.push(format!("e.type IN ({list})"));
+        }
+        if let Some(s) = q.since {
+            clauses.push("e.occurred_at >= ?".into());
+            args.push(s.into());
+        }
+        if let Some(u) = q.until {
+            clauses.push("e.occurred_at < ?".into());
+            args.push(u.into());
+        }
+        if let Some(src) = &q.source {
+            clauses.push("e.source = (SELECT id FROM sources WHERE name = ?)".into());
+            args.push(src.clone().into());
+        }
+        for (col, v) in [
+            ("user_id", &q.user_id),
+            ("correlation_id", &q.correlation_id),
+            ("execution_id", &q.execution_id),
+        ] {
+            if let Some(v) = v {
+                clauses.push(format!("e.{col} = ?"));
+                args.push(v.clone().into());
+            }
+        }
+        if let Some((at, seq)) = q.after {
+            clauses.push("(e.occurred_at, e.seq) > (?, ?)".into());
+            args.push(at.into());
+            args.push(seq.into());
+        }
+        let mut sql = SELECT.to_owned();
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        sql.push_str(" ORDER BY e.occurred_at, e.seq");
+        if let Some(l) = q.limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            f(row_to_event(r)?)?;
+        }
+        Ok(())
+    }
+
+    /// The events matching `q`, collected.
+    pub fn events(&self, q: &EventQuery) -> Result<Vec<StoredEvent>> {
+        let mut out = Vec::new();
+        self.for_each_event(q, |e| {
+            out.push(e);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// One event by `(tenant, id)`.
+    pub fn event(&self, tenant: &str, id: &str) -> Result<Option<StoredEvent>> {
+        let Some(t) = self.tenant_id(tenant)? else {
+            return Ok(None);
+        };
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("{SELECT} WHERE e.tenant = ?1 AND e.id = ?2 ORDER BY e.seq LIMIT 1"),
+                rusqlite::params![t, id],
+                row_to_event,
+            )
+            .optional()?)
+    }
+
+    /// Refused records, oldest first.
+    pub fn quarantine(&self, limit: Option<u64>) -> Result<Vec<QuarantineRecord>> {
+        let mut sql = "SELECT q.qseq, q.received_at, o.name, q.origin_line, q.origin_index,
+                q.origin_offset, q.reason, q.message, q.tenant, q.event_id, q.raw_len,
+                q.raw_sha256, q.raw IS NOT NULL
+            FROM quarantine q JOIN origins o ON o.id = q.origin
+            ORDER BY q.qseq"
+            .to_owned();
+        if let Some(l) = limit {
+            sql.push_str(&format!(" LIMIT {l}"));
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let rows = stmt.query_map([], |r| {
+            let u = |v: Option<i64>| v.map(|x| x as u64);
+            let reason: String = r.get(6)?;
+            Ok(QuarantineRecord {
+                qseq: r.get(0)?,
+                received_at: time::format_us(r.get(1)?),
+                origin: r.get(2)?,
+                line: u(r.get(3)?),
+                index: u(r.get(4)?),
+                offset: u(r.get(5)?),
+                reason: Reason::from_code(&reason).map_or(reason, |r| r.code().to_owned()),
+                message: r.get(7)?,
+                tenant: r.get(8)?,
+                event_id: r.get(9)?,
+                raw_len: r.get::<_, i64>(10)? as u64,
+                raw_sha256: hex::encode(r.get::<_, Vec<u8>>(11)?),
+                raw_kept: r.get(12)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The raw bytes of a quarantined record, when they were kept.
+    pub fn quarantined_raw(&self, qseq: i64) -> Result<Option<Vec<u8>>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT raw FROM quarantine WHERE qseq = ?1", [qseq], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
+    /// Counts and ranges.
+    pub fn stats(&self) -> Result<Stats> {
+        let c = self.conn();
+        let mut tenants = Vec::new();
+        let mut stmt = c.prepare(
+            "SELECT t.name, count(*), min(e.occurred_at), max(e.occurred_at)
+             FROM events e JOIN tenants t ON t.id = e.tenant GROUP BY e.tenant ORDER BY t.name",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            tenants.push(TenantStats {
+                tenant: r.get(0)?,
+                events: r.get::<_, i64>(1)? as u64,
+                first_occurred_at: time::format_us(r.get(2)?),
+                last_occurred_at: time::format_us(r.get(3)?),
+            });
+        }
+        let mut dialects = BTreeMap::new();
+        let mut stmt = c.prepare("SELECT dialect, count(*) FROM events GROUP BY dialect")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            if let Some(d) = Dialect::from_code(r.get(0)?) {
+                dialects.insert(d.as_str().to_owned(), r.get::<_, i64>(1)? as u64);
+            }
+        }
+        let mut quarantine = BTreeMap::new();
+        let mut stmt = c.prepare("SELECT reason, count(*) FROM quarantine GROUP BY reason")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            quarantine.insert(r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64);
+        }
+        Ok(Stats {
+            events: tenants.iter().map(|t| t.events).sum(),
+            quarantined: quarantine.values().sum(),
+            last_seq: self.last_seq(),
+            head: hex::encode(self.head()),
+            tenants,
+            dialects,
+            quarantine,
+            path: self.path().display().to_string(),
+        })
+    }
+}
+
+/// One quarantined record, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuarantineRecord {
+    /// Position in the quarantine.
+    pub qseq: i64,
+    /// When it was refused.
+    pub received_at: String,
+    /// File, bundle or connection.
+    pub origin: String,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// Index in an enclosing array.
+    pub index: Option<u64>,
+    /// Byte offset.
+    pub offset: Option<u64>,
+    /// Reason code.
+    pub reason: String,
+    /// In words.
+    pub message: String,
+    /// For conflicts: the tenant of the identity.
+    pub tenant: Option<String>,
+    /// For conflicts: the id.
+    pub event_id: Option<String>,
+    /// Raw length in bytes.
+    pub raw_len: u64,
+    /// Hex SHA-256 of the raw bytes.
+    pub raw_sha256: String,
+    /// Whether the raw bytes are kept (false past the size cap).
+    pub raw_kept: bool,
+}
+
+/// Per-tenant counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TenantStats {
+    /// The tenant ("" = personal).
+    pub tenant: String,
+    /// Its events.
+    pub events: u64,
+    /// Earliest `occurred_at`.
+    pub first_occurred_at: String,
+    /// Latest `occurred_at`.
+    pub last_occurred_at: String,
+}
+
+/// What `stats` reports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stats {
+    /// The store file.
+    pub path: String,
+    /// Stored events.
+    pub events: u64,
+    /// Quarantined records.
+    pub quarantined: u64,
+    /// The last `seq`.
+    pub last_seq: i64,
+    /// Hash-chain head, hex.
+    pub head: String,
+    /// Per tenant.
+    pub tenants: Vec<TenantStats>,
+    /// Per dialect.
+    pub dialects: BTreeMap<String, u64>,
+    /// Per quarantine reason.
+    pub quarantine: BTreeMap<String, u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TypePattern;
+
+    #[test]
+    fn spine_wildcards() {
+        let p = |s: &str| TypePattern::new(s).unwrap();
+        assert!(p("code.analysis.complete").matches("code.analysis.complete"));
+        assert!(!p("code.analysis.complete").matches("code.analysis.completed"));
+        assert!(p("code.*").matches("code.analysis.complete"));
+        assert!(p("code.*").matches("code.upload"));
+        assert!(!p("code.*").matches("code"));
+        assert!(!p("code.*").matches("codex.upload"));
+        assert!(p("review.agent.*").matches("review.agent.complete"));
+        assert!(!p("review.agent.*").matches("review.started"));
+        assert!(p("**").matches("anything.at.all"));
+        assert!(p("**").matches("ArtifactCreated"));
+        assert!(p("approval_*").matches("approval_granted"));
+        assert!(p("approval.*.approved").matches("approval.action.approved"));
+        assert!(!p("approval.*.approved").matches("approval.action.denied"));
+        assert!(p("**.approved").matches("approval.action.approved"));
+        assert!(TypePattern::new("  ").is_err());
+    }
+}

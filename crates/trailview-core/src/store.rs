@@ -1,0 +1,894 @@
+//! The store: one SQLite file, append-only, verifiable.
+//!
+//! ## Invariants (each has a test in `tests/invariants.rs`)
+//! - **Append-only.** `events` and `quarantine` rows are never updated or deleted: triggers make
+//!   SQLite itself refuse it. A hash chain links every event to the one before it
+//!   (`chain[n] = SHA-256(chain[n-1] ‖ seq ‖ tenant ‖ id ‖ received_at ‖ SHA-256(raw))`), and
+//!   the head is kept in `meta`, so an edit of the file behind the triggers — a changed byte, a
+//!   removed or reordered row — is found by [`Store::verify`], which names the first bad `seq`.
+//! - **Idempotent.** Identity is `(tenant, id)`, enforced by a UNIQUE index. The same envelope
+//!   again is a counted duplicate (byte-identical, or the same JSON re-encoded); the same identity
+//!   with other content is a conflict, quarantined, never an overwrite.
+//! - **Nothing lost.** Every record handed to [`Store::append`] comes back as exactly one
+//!   [`Outcome`]: stored, duplicate, or quarantined with its raw bytes (or, past the size cap,
+//!   their length and hash), origin and reason.
+//! - **Tenant isolation.** Identity includes the tenant, so one tenant's ids can never collide
+//!   with (and so suppress) another's; every read names its tenant.
+//!
+//! Columns other than `raw` are a projection of it (re-derived by `normalize`, which is
+//! deterministic): `verify` re-derives and compares them too.
+//!
+//! Shape (STYLE.md §4): WAL, `synchronous=NORMAL`, a busy timeout, one writer with explicit
+//! transactions per batch; tenants, types, sources and origins interned as integers so the hot
+//! indexes stay compact (PERF-NOTES: index upkeep is the cost of ingest). Migrations are only ever
+//! appended.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::normalize::{self, Dialect, Event, Reason};
+use crate::time::Micros;
+
+/// Errors of the store, each with a stable code.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file is not a Trailview store, or is from a newer version.
+    #[error("{0}")]
+    Incompatible(String),
+    /// Filesystem trouble around the database file.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl StoreError {
+    /// Machine-readable code for the UI boundary.
+    pub fn code(&self) -> &'static str {
+        match self {
+            StoreError::Sqlite(_) => "store_sqlite",
+            StoreError::Incompatible(_) => "store_incompatible",
+            StoreError::Io(_) => "store_io",
+        }
+    }
+}
+
+/// Result of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Where a record came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The file path, bundle, or connection.
+    pub source: Arc<str>,
+    /// 1-based line.
+    pub line: Option<u64>,
+    /// Index in an enclosing array.
+    pub index: Option<u64>,
+    /// Byte offset.
+    pub offset: Option<u64>,
+}
+
+/// A normalized event ready to append.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The canonical event.
+    pub event: Event,
+    /// Raw bytes exactly as received.
+    pub raw: Vec<u8>,
+    /// SHA-256 of `raw`.
+    pub raw_sha256: [u8; 32],
+    /// Where it came from.
+    pub origin: Origin,
+    /// When this store received it.
+    pub received_at: Micros,
+}
+
+/// A refused record, to quarantine.
+#[derive(Debug, Clone)]
+pub struct Refused {
+    /// Raw bytes, unless over the size cap.
+    pub raw: Option<Vec<u8>>,
+    /// Length of the raw bytes.
+    pub raw_len: u64,
+    /// SHA-256 of the raw bytes.
+    pub raw_sha256: [u8; 32],
+    /// Where it came from.
+    pub origin: Origin,
+    /// Why.
+    pub reason: Reason,
+    /// In words.
+    pub message: String,
+    /// Tenant and id when known (conflicts).
+    pub identity: Option<(String, String)>,
+    /// When this store received it.
+    pub received_at: Micros,
+}
+
+impl Refused {
+    /// A refusal of `raw` for `reason`.
+    pub fn new(
+        raw: Vec<u8>,
+        origin: Origin,
+        reason: Reason,
+        message: String,
+        received_at: Micros,
+    ) -> Self {
+        let raw_sha256 = Sha256::digest(&raw).into();
+        Refused {
+            raw_len: raw.len() as u64,
+            raw: Some(raw),
+            raw_sha256,
+            origin,
+            reason,
+            message,
+            identity: None,
+            received_at,
+        }
+    }
+}
+
+/// One record handed to [`Store::append`].
+#[derive(Debug, Clone)]
+pub enum Item {
+    /// Append this event.
+    Event(Box<Prepared>),
+    /// Quarantine this record.
+    Refused(Box<Refused>),
+}
+
+/// What became of one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored at `seq`.
+    Accepted {
+        /// Its position.
+        seq: i64,
+    },
+    /// Already stored at `seq`.
+    Duplicate {
+        /// The stored event's position.
+        seq: i64,
+    },
+    /// Quarantined.
+    Rejected {
+        /// Why.
+        reason: Reason,
+        /// In words.
+        message: String,
+    },
+}
+
+const SCHEMA_VERSION: i64 = 1;
+
+/// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+-- Interned names: integer keys keep the hot indexes compact.
+CREATE TABLE tenants (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE types   (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE sources (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE origins (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+
+CREATE TABLE events (
+    seq            INTEGER PRIMARY KEY,   -- append order, assigned by the store
+    tenant         INTEGER NOT NULL,      -- tenants.id
+    id             TEXT    NOT NULL,
+    id_scope       TEXT    NOT NULL,      -- CloudEvents: the source (ids are unique per source); else ''
+    type           INTEGER NOT NULL,      -- types.id
+    type_version   TEXT,
+    occurred_at    INTEGER NOT NULL,      -- µs since epoch, UTC
+    received_at    INTEGER NOT NULL,
+    source         INTEGER NOT NULL,      -- sources.id
+    actor_type     TEXT,
+    actor_id       TEXT,
+    user_id        TEXT,
+    correlation_id TEXT,
+    causation_id   TEXT,
+    parent_id      TEXT,
+    trace_id       TEXT,
+    execution_id   TEXT,
+    subject        TEXT,                  -- JSON object, NULL when empty
+    dialect        INTEGER NOT NULL,
+    flags          INTEGER NOT NULL,
+    origin         INTEGER NOT NULL,      -- origins.id
+    origin_line    INTEGER,
+    origin_index   INTEGER,
+    origin_offset  INTEGER,
+    raw_sha256     BLOB    NOT NULL,
+    chain          BLOB    NOT NULL,      -- hash chain link, see module docs
+    raw            BLOB    NOT NULL       -- last: the widest column, read only when needed
+);
+-- Identity (invariant 3): one event per (tenant, id), within its dialect's id space (CloudEvents
+-- 1.0 makes `id` unique per `source`, so two spec examples may share an id). Also serves look-ups
+-- of an event by id (causes, parents, "open event").
+CREATE UNIQUE INDEX events_identity ON events (tenant, id, dialect, id_scope);
+-- Timeline: a tenant's events in time order, keyset-paged on (occurred_at, seq = rowid).
+CREATE INDEX events_timeline ON events (tenant, occurred_at);
+-- Type filters (`approval.*` resolves to a set of type ids) within a tenant, in time order.
+CREATE INDEX events_type ON events (tenant, type, occurred_at);
+-- Personal timeline: one user's events across products.
+CREATE INDEX events_user ON events (tenant, user_id, occurred_at) WHERE user_id IS NOT NULL;
+-- Correlation chains (graph, replay, "same correlation").
+CREATE INDEX events_correlation ON events (tenant, correlation_id) WHERE correlation_id IS NOT NULL;
+-- Causation and parent links: children of an event (graph edges, approval decisions).
+-- Partial: most events have neither.
+CREATE INDEX events_causation ON events (tenant, causation_id) WHERE causation_id IS NOT NULL;
+CREATE INDEX events_parent ON events (tenant, parent_id) WHERE parent_id IS NOT NULL;
+-- Traces (graph --trace).
+CREATE INDEX events_trace ON events (tenant, trace_id) WHERE trace_id IS NOT NULL;
+-- Aximo execution traces (executions, replay of one execution).
+CREATE INDEX events_execution ON events (tenant, execution_id) WHERE execution_id IS NOT NULL;
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;
+
+CREATE TABLE quarantine (
+    qseq          INTEGER PRIMARY KEY,
+    received_at   INTEGER NOT NULL,
+    origin        INTEGER NOT NULL,       -- origins.id
+    origin_line   INTEGER,
+    origin_index  INTEGER,
+    origin_offset INTEGER,
+    reason        TEXT    NOT NULL,
+    message       TEXT    NOT NULL,
+    tenant        TEXT,                   -- for conflicts: the identity that collided
+    event_id      TEXT,
+    raw_len       INTEGER NOT NULL,
+    raw_sha256    BLOB    NOT NULL,
+    raw           BLOB                    -- NULL past the size cap: find it by origin + hash
+);
+-- The same refusal from the same place is one row: re-ingesting a file adds nothing.
+CREATE UNIQUE INDEX quarantine_identity
+    ON quarantine (origin, ifnull(origin_offset, -1), ifnull(origin_index, -1), raw_sha256, reason);
+CREATE TRIGGER quarantine_no_update BEFORE UPDATE ON quarantine
+BEGIN SELECT RAISE(ABORT, 'quarantine is append-only: UPDATE refused'); END;
+CREATE TRIGGER quarantine_no_delete BEFORE DELETE ON quarantine
+BEGIN SELECT RAISE(ABORT, 'quarantine is append-only: DELETE refused'); END;
+"#];
+
+/// How big SQLite's page cache may grow, in KiB. Sized for the hot index pages of a
+/// multi-million-event store while keeping ingest's peak RSS well under 200 MB.
+const CACHE_KIB: i64 = 96 * 1024;
+
+/// The chain link after `prev`.
+pub fn chain_link(
+    prev: &[u8; 32],
+    seq: i64,
+    tenant: &str,
+    id: &str,
+    received_at: Micros,
+    raw_sha256: &[u8; 32],
+) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev);
+    h.update(seq.to_be_bytes());
+    h.update((tenant.len() as u32).to_be_bytes());
+    h.update(tenant.as_bytes());
+    h.update((id.len() as u32).to_be_bytes());
+    h.update(id.as_bytes());
+    h.update(received_at.to_be_bytes());
+    h.update(raw_sha256);
+    h.finalize().into()
+}
+
+/// Interned names, cached on the writer.
+#[derive(Default)]
+struct Names {
+    tenants: HashMap<String, i64>,
+    types: HashMap<String, i64>,
+    sources: HashMap<String, i64>,
+    origins: HashMap<Arc<str>, i64>,
+}
+
+/// A handle on one store file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    read_only: bool,
+    last_seq: i64,
+    head: [u8; 32],
+    names: Names,
+    /// The log's last row disagrees with `meta`: rows were removed behind the triggers.
+    /// Appending would paper over it, so writes are refused until someone looks.
+    damaged: bool,
+}
+
+impl Store {
+    /// Open (creating and migrating if needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Io(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)?;
+        Self::configure(&conn)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        let mut store = Store::from_conn(conn, path, false)?;
+        store.migrate()?;
+        store.load_chain()?;
+        Ok(store)
+    }
+
+    /// Open an existing store without write access.
+    pub fn open_read_only(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(StoreError::Io(format!("no store at {}", path.display())));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Self::configure(&conn)?;
+        let mut store = Store::from_conn(conn, path, true)?;
+        let version: i64 = store
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version == 0 {
+            return Err(StoreError::Incompatible(format!(
+                "{} is not a Trailview store",
+                path.display()
+            )));
+        }
+        store.check_version(version)?;
+        store.load_chain()?;
+        Ok(store)
+    }
+
+    fn configure(conn: &Connection) -> Result<()> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        Ok(())
+    }
+
+    fn from_conn(conn: Connection, path: &Path, read_only: bool) -> Result<Store> {
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+            read_only,
+            last_seq: 0,
+            head: [0; 32],
+            names: Names::default(),
+            damaged: false,
+        })
+    }
+
+    fn check_version(&self, version: i64) -> Result<()> {
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Incompatible(format!(
+                "{} was written by a newer Trailview (schema {version}, this build knows {SCHEMA_VERSION})",
+                self.path.display()
+            )));
+        }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        self.check_version(version)?;
+        if version == 0 {
+            // A file that already has tables but no version is someone else's database.
+            let tables: i64 = self.conn.query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )?;
+            if tables > 0 {
+                return Err(StoreError::Incompatible(format!(
+                    "{} is an SQLite database, but not a Trailview store",
+                    self.path.display()
+                )));
+            }
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    fn load_chain(&mut self) -> Result<()> {
+        let row: Option<(i64, Vec<u8>)> = self
+            .conn
+            .query_row(
+                "SELECT seq, chain FROM events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((seq, chain)) = row {
+            self.last_seq = seq;
+            self.head = chain.try_into().unwrap_or([0; 32]);
+        }
+        self.damaged = self.last_seq != self.last_seq_on_disk()?;
+        Ok(())
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The underlying connection, for the read-side modules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// The last appended `seq` (0 when empty).
+    pub fn last_seq(&self) -> i64 {
+        self.last_seq
+    }
+
+    /// The hash-chain head (all zeros when empty).
+    pub fn head(&self) -> [u8; 32] {
+        self.head
+    }
+
+    fn intern(
+        conn: &Connection,
+        cache: &mut HashMap<String, i64>,
+        table: &str,
+        name: &str,
+    ) -> Result<i64> {
+        if let Some(&id) = cache.get(name) {
+            return Ok(id);
+        }
+        let id = intern_sql(conn, table, name)?;
+        cache.insert(name.to_owned(), id);
+        Ok(id)
+    }
+
+    fn intern_origin(&mut self, origin: &Arc<str>) -> Result<i64> {
+        if let Some(&id) = self.names.origins.get(origin) {
+            return Ok(id);
+        }
+        let id = intern_sql(&self.conn, "origins", origin)?;
+        self.names.origins.insert(origin.clone(), id);
+        Ok(id)
+    }
+
+    /// Append a batch in one transaction. Returns one outcome per item, in order.
+    pub fn append(&mut self, items: &[Item]) -> Result<Vec<Outcome>> {
+        let mut tx = self.appender()?;
+        let outcomes = items
+            .iter()
+            .map(|item| tx.push(item))
+            .collect::<Result<Vec<_>>>()?;
+        tx.commit()?;
+        Ok(outcomes)
+    }
+
+    /// Open a write transaction. Push items into it, then [`Appender::commit`]; dropping it
+    /// uncommitted rolls everything back.
+    pub fn appender(&mut self) -> Result<Appender<'_>> {
+        if self.read_only {
+            return Err(StoreError::Io(format!(
+                "{} is open read-only",
+                self.path.display()
+            )));
+        }
+        if self.damaged {
+            return Err(StoreError::Incompatible(format!(
+                "{} has lost rows at the end of its log (run `trailview verify`); refusing to append",
+                self.path.display()
+            )));
+        }
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Appender {
+            seq: self.last_seq,
+            head: self.head,
+            store: self,
+            open: true,
+        })
+    }
+
+    fn insert_event(&mut self, p: &Prepared, seq: i64, prev: &[u8; 32]) -> Result<Inserted> {
+        let e = &p.event;
+        let tenant = Self::intern(&self.conn, &mut self.names.tenants, "tenants", &e.tenant)?;
+        let kind = Self::intern(&self.conn, &mut self.names.types, "types", &e.kind)?;
+        let source = Self::intern(&self.conn, &mut self.names.sources, "sources", &e.source)?;
+        let origin = self.intern_origin(&p.origin.source)?;
+        let link = chain_link(prev, seq, &e.tenant, &e.id, p.received_at, &p.raw_sha256);
+        let subject = (!e.subject.is_empty())
+            .then(|| serde_json::to_string(&e.subject).expect("a map of JSON values serializes"));
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT INTO events (seq, tenant, id, type, type_version, occurred_at, received_at,
+                source, actor_type, actor_id, user_id, correlation_id, causation_id, parent_id,
+                trace_id, execution_id, subject, dialect, flags, origin, origin_line,
+                origin_index, origin_offset, raw_sha256, chain, raw, id_scope)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27)
+             ON CONFLICT (tenant, id, dialect, id_scope) DO NOTHING",
+        )?;
+        let n = stmt.execute(params![
+            seq,
+            tenant,
+            e.id,
+            kind,
+            e.type_version,
+            e.occurred_at,
+            p.received_at,
+            source,
+            e.actor.as_ref().and_then(|a| a.kind.as_deref()),
+            e.actor.as_ref().and_then(|a| a.id.as_deref()),
+            e.user_id,
+            e.correlation_id,
+            e.causation_id,
+            e.parent_id,
+            e.trace_id,
+            e.execution_id(),
+            subject,
+            e.dialect.code(),
+            e.flags.0,
+            origin,
+            p.origin.line.map(|v| v as i64),
+            p.origin.index.map(|v| v as i64),
+            p.origin.offset.map(|v| v as i64),
+            &p.raw_sha256[..],
+            &link[..],
+            &p.raw,
+            e.id_scope(),
+        ])?;
+        if n == 1 {
+            return Ok(Inserted::New(link));
+        }
+        let (at, sha, raw): (i64, Vec<u8>, Vec<u8>) = self.conn.query_row(
+            "SELECT seq, raw_sha256, raw FROM events
+             WHERE tenant = ?1 AND id = ?2 AND dialect = ?3 AND id_scope = ?4",
+            params![tenant, e.id, e.dialect.code(), e.id_scope()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        if sha == p.raw_sha256 || same_json(&raw, &p.raw) {
+            Ok(Inserted::Duplicate(at))
+        } else {
+            Ok(Inserted::Conflict(at))
+        }
+    }
+
+    fn insert_refused(&mut self, r: &Refused) -> Result<()> {
+        let origin = self.intern_origin(&r.origin.source)?;
+        let mut stmt = self.conn.prepare_cached(
+            "INSERT OR IGNORE INTO quarantine (received_at, origin, origin_line, origin_index,
+                origin_offset, reason, message, tenant, event_id, raw_len, raw_sha256, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?;
+        stmt.execute(params![
+            r.received_at,
+            origin,
+            r.origin.line.map(|v| v as i64),
+            r.origin.index.map(|v| v as i64),
+            r.origin.offset.map(|v| v as i64),
+            r.reason.code(),
+            r.message,
+            r.identity.as_ref().map(|i| i.0.as_str()),
+            r.identity.as_ref().map(|i| i.1.as_str()),
+            r.raw_len as i64,
+            &r.raw_sha256[..],
+            r.raw,
+        ])?;
+        Ok(())
+    }
+
+    /// Run `PRAGMA wal_checkpoint(TRUNCATE)`: fold the WAL into the database file.
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// Walk the whole log: recompute every raw hash and chain link, re-derive every column from
+    /// `raw`, and compare the head with the last row.
+    pub fn verify(&self) -> Result<VerifyReport> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.seq, t.name, e.id, ty.name, e.occurred_at, e.received_at, e.dialect,
+                    e.raw_sha256, e.chain, e.raw, s.name
+             FROM events e
+             JOIN tenants t ON t.id = e.tenant
+             JOIN types ty ON ty.id = e.type
+             JOIN sources s ON s.id = e.source
+             ORDER BY e.seq",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut prev = [0u8; 32];
+        let mut expected_seq = 0i64;
+        let mut events = 0u64;
+        let mut fail: Option<(i64, String)> = None;
+        while let Some(r) = rows.next()? {
+            let seq: i64 = r.get(0)?;
+            let tenant: String = r.get(1)?;
+            let id: String = r.get(2)?;
+            let kind: String = r.get(3)?;
+            let occurred_at: i64 = r.get(4)?;
+            let received_at: i64 = r.get(5)?;
+            let dialect: i64 = r.get(6)?;
+            let sha: Vec<u8> = r.get(7)?;
+            let chain: Vec<u8> = r.get(8)?;
+            let raw = r.get_ref(9)?.as_blob().map_err(rusqlite::Error::from)?;
+            let source: String = r.get(10)?;
+            events += 1;
+            expected_seq += 1;
+            let problem = if seq != expected_seq {
+                Some(format!(
+                    "expected seq {expected_seq}, found {seq}: a row is missing or moved"
+                ))
+            } else if Sha256::digest(raw)[..] != sha[..] {
+                Some("the raw bytes do not match their hash".to_owned())
+            } else {
+                let sha: [u8; 32] = sha.try_into().expect("checked length above");
+                let link = chain_link(&prev, seq, &tenant, &id, received_at, &sha);
+                if link[..] != chain[..] {
+                    Some("the hash chain breaks here (seq, tenant, id, received_at or an earlier row changed)".to_owned())
+                } else {
+                    prev = link;
+                    let stored = Stored {
+                        tenant: &tenant,
+                        id: &id,
+                        kind: &kind,
+                        source: &source,
+                        occurred_at,
+                        dialect,
+                    };
+                    rederive_mismatch(raw, &stored)
+                }
+            };
+            if let Some(p) = problem {
+                fail = Some((seq, p));
+                break;
+            }
+        }
+        drop(rows);
+        if fail.is_none() && events as i64 != self.last_seq_on_disk()? {
+            fail = Some((
+                events as i64 + 1,
+                "rows after the last one are missing".into(),
+            ));
+        }
+        let (first_bad_seq, problem) = match fail {
+            Some((s, p)) => (Some(s), Some(p)),
+            None => (None, None),
+        };
+        Ok(VerifyReport {
+            ok: first_bad_seq.is_none(),
+            events,
+            head: hex::encode(prev),
+            first_bad_seq,
+            problem,
+        })
+    }
+
+    /// The highest seq ever committed, from `sqlite_sequence`-like bookkeeping in `meta`.
+    fn last_seq_on_disk(&self) -> Result<i64> {
+        let v: Option<i64> = self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'last_seq'", [], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        Ok(v.unwrap_or(0))
+    }
+}
+
+/// An open write transaction on a [`Store`]; see [`Store::appender`].
+pub struct Appender<'s> {
+    store: &'s mut Store,
+    seq: i64,
+    head: [u8; 32],
+    open: bool,
+}
+
+impl Appender<'_> {
+    /// Append or quarantine one record; says which.
+    pub fn push(&mut self, item: &Item) -> Result<Outcome> {
+        let res = self.push_inner(item);
+        if res.is_err() {
+            self.rollback();
+        }
+        res
+    }
+
+    fn push_inner(&mut self, item: &Item) -> Result<Outcome> {
+        if !self.open {
+            return Err(StoreError::Io(
+                "the write transaction was rolled back".into(),
+            ));
+        }
+        let p = match item {
+            Item::Refused(r) => {
+                self.store.insert_refused(r)?;
+                return Ok(Outcome::Rejected {
+                    reason: r.reason,
+                    message: r.message.clone(),
+                });
+            }
+            Item::Event(p) => p,
+        };
+        Ok(
+            match self.store.insert_event(p, self.seq + 1, &self.head)? {
+                Inserted::New(link) => {
+                    self.seq += 1;
+                    self.head = link;
+                    Outcome::Accepted { seq: self.seq }
+                }
+                Inserted::Duplicate(at) => Outcome::Duplicate { seq: at },
+                Inserted::Conflict(at) => {
+                    let r = Refused {
+                    raw: Some(p.raw.clone()),
+                    raw_len: p.raw.len() as u64,
+                    raw_sha256: p.raw_sha256,
+                    origin: p.origin.clone(),
+                    reason: Reason::Conflict,
+                    message: format!(
+                        "(tenant {:?}, id {:?}) is already stored at seq {at} with different content; the stored event stands",
+                        p.event.tenant, p.event.id
+                    ),
+                    identity: Some((p.event.tenant.clone(), p.event.id.clone())),
+                    received_at: p.received_at,
+                };
+                    self.store.insert_refused(&r)?;
+                    Outcome::Rejected {
+                        reason: r.reason,
+                        message: r.message,
+                    }
+                }
+            },
+        )
+    }
+
+    /// Records pushed but not yet committed will be at `seq`s after this one.
+    pub fn last_seq(&self) -> i64 {
+        self.seq
+    }
+
+    /// Make everything pushed so far durable, and keep the transaction open for more.
+    pub fn checkpoint(&mut self) -> Result<()> {
+        self.commit_inner()?;
+        self.store.conn.execute_batch("BEGIN IMMEDIATE")?;
+        self.open = true;
+        Ok(())
+    }
+
+    /// Make everything pushed durable.
+    pub fn commit(mut self) -> Result<()> {
+        self.commit_inner()
+    }
+
+    fn commit_inner(&mut self) -> Result<()> {
+        if !self.open {
+            return Err(StoreError::Io(
+                "the write transaction was rolled back".into(),
+            ));
+        }
+        let res = (|| -> Result<()> {
+            // The head and length of the log, so a removal of its newest rows is detectable.
+            let mut put = self.store.conn.prepare_cached(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?;
+            put.execute(params!["last_seq", self.seq])?;
+            put.execute(params!["head", &self.head[..]])?;
+            drop(put);
+            self.store.conn.execute_batch("COMMIT")?;
+            Ok(())
+        })();
+        match res {
+            Ok(()) => {
+                self.open = false;
+                self.store.last_seq = self.seq;
+                self.store.head = self.head;
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn rollback(&mut self) {
+        if self.open {
+            let _ = self.store.conn.execute_batch("ROLLBACK");
+            self.open = false;
+            // Interned ids from a rolled-back transaction may not exist: forget them.
+            self.store.names = Names::default();
+            self.seq = self.store.last_seq;
+            self.head = self.store.head;
+        }
+    }
+}
+
+impl Drop for Appender<'_> {
+    fn drop(&mut self) {
+        self.rollback();
+    }
+}
+
+fn intern_sql(conn: &Connection, table: &str, name: &str) -> Result<i64> {
+    let found: Option<i64> = conn
+        .prepare_cached(&format!("SELECT id FROM {table} WHERE name = ?1"))?
+        .query_row([name], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = found {
+        return Ok(id);
+    }
+    conn.prepare_cached(&format!("INSERT INTO {table} (name) VALUES (?1)"))?
+        .execute([name])?;
+    Ok(conn.last_insert_rowid())
+}
+
+enum Inserted {
+    New([u8; 32]),
+    Duplicate(i64),
+    Conflict(i64),
+}
+
+/// The same JSON, re-encoded (whitespace, key order, escapes)?
+fn same_json(a: &[u8], b: &[u8]) -> bool {
+    match (
+        serde_json::from_slice::<serde_json::Value>(a),
+        serde_json::from_slice::<serde_json::Value>(b),
+    ) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Re-derive the indexed columns from `raw`; describe the first that differs.
+struct Stored<'a> {
+    tenant: &'a str,
+    id: &'a str,
+    kind: &'a str,
+    source: &'a str,
+    occurred_at: i64,
+    dialect: i64,
+}
+
+fn rederive_mismatch(raw: &[u8], s: &Stored<'_>) -> Option<String> {
+    match normalize::normalize(raw) {
+        Err(r) => Some(format!("the raw bytes no longer normalize: {}", r.message)),
+        Ok(n) => {
+            let e = n.event;
+            let checks = [
+                ("tenant", e.tenant == s.tenant),
+                ("id", e.id == s.id),
+                ("type", e.kind == s.kind),
+                ("source", e.source == s.source),
+                ("occurred_at", e.occurred_at == s.occurred_at),
+                ("dialect", Dialect::from_code(s.dialect) == Some(e.dialect)),
+            ];
+            checks
+                .iter()
+                .find(|(_, ok)| !ok)
+                .map(|(col, _)| format!("column `{col}` does not match the raw envelope"))
+        }
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Everything checked out.
+    pub ok: bool,
+    /// Events checked.
+    pub events: u64,
+    /// Hex hash-chain head as recomputed (up to the first bad row).
+    pub head: String,
+    /// The first `seq` that failed.
+    pub first_bad_seq: Option<i64>,
+    /// What failed there.
+    pub problem: Option<String>,
+}
