@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 
 use crate::framing::{Frame, Framer};
 use crate::normalize::{self, Reason};
-use crate::store::{Item, Origin, Outcome, Prepared, Refused, Store, StoreError};
+use crate::store::{Item, Keys, Origin, Outcome, Prepared, Refused, Store, StoreError};
 use crate::time::Micros;
 
 /// Where `received_at` comes from.
@@ -184,6 +184,7 @@ pub fn prepare_bytes(bytes: Vec<u8>, origin: Origin, received_at: Micros) -> Ite
     match normalize::normalize(&bytes).map(|n| n.event) {
         Ok(event) => Item::Event(Box::new(Prepared {
             raw_sha256: Sha256::digest(&bytes).into(),
+            keys: Keys::of(&event),
             event,
             raw: bytes,
             origin,
@@ -239,7 +240,11 @@ pub fn ingest_reader<R: Read + Send>(
             let _ = tx.send((chunk, framer.offset()));
             Ok(())
         });
+        let prog = &mut prog;
         let written = (|| -> Result<(), IngestError> {
+            // `rx` moves in here: when writing fails it is dropped on return, which unblocks a
+            // reader waiting on the full channel.
+            let rx = rx;
             let mut tx = store.appender()?;
             let mut since_commit = 0usize;
             for (items, offset) in rx.iter() {
@@ -258,7 +263,6 @@ pub fn ingest_reader<R: Read + Send>(
             tx.commit()?;
             Ok(())
         })();
-        // Dropping the receiver (on a write error) unblocks the reader.
         let read = reader_thread
             .join()
             .expect("the reader thread does not panic");

@@ -199,15 +199,6 @@ pub struct Event {
 }
 
 impl Event {
-    /// What qualifies `id` in the identity `(tenant, id)`: CloudEvents ids are unique per
-    /// `source` (CloudEvents 1.0 §3.1.1); other dialects' ids stand alone.
-    pub fn id_scope(&self) -> &str {
-        match self.dialect {
-            Dialect::Cloudevents => &self.source,
-            _ => "",
-        }
-    }
-
     /// Aximo's `execution_id`, the key of execution traces.
     pub fn execution_id(&self) -> Option<&str> {
         self.subject.get("execution_id").and_then(Value::as_str)

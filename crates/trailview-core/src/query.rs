@@ -9,9 +9,10 @@ use rusqlite::types::Value as SqlValue;
 use rusqlite::{params_from_iter, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
-use crate::normalize::{self, Actor, Dialect, Flags, Reason};
-use crate::store::{Origin, Result, Store};
+use crate::normalize::{self, Actor, Dialect, Reason};
+use crate::store::{key128, key64, Origin, Result, Store};
 use crate::time::{self, Micros};
 
 /// Which tenants a read covers. There is no default: every caller says which.
@@ -178,59 +179,59 @@ pub struct StoredEvent {
     pub origin: Origin,
 }
 
-const SELECT: &str = "SELECT e.seq, e.id, ty.name, e.type_version, e.occurred_at, e.received_at,
-        t.name, s.name, e.actor_type, e.actor_id, e.user_id, e.correlation_id, e.causation_id,
-        e.parent_id, e.trace_id, e.subject, e.dialect, e.flags, o.name, e.origin_line,
-        e.origin_index, e.origin_offset, e.raw_sha256, e.raw
+const SELECT: &str = "SELECT e.seq, e.received_at, t.name, o.name, e.origin_line,
+        e.origin_index, e.origin_offset, e.raw
     FROM events e
     JOIN tenants t ON t.id = e.tenant
-    JOIN types ty ON ty.id = e.type
-    JOIN sources s ON s.id = e.source
     JOIN origins o ON o.id = e.origin";
 
+/// Build a [`StoredEvent`] from its row: the store's own columns, and every canonical field
+/// re-derived from `raw` by the deterministic normalizer that wrote it.
 fn row_to_event(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
-    let raw: Vec<u8> = r.get(23)?;
-    let subject: Option<String> = r.get(15)?;
-    let (actor_type, actor_id): (Option<String>, Option<String>) = (r.get(8)?, r.get(9)?);
-    let payload = normalize::normalize(&raw)
-        .ok()
-        .and_then(|n| {
+    let raw: Vec<u8> = r.get(7)?;
+    let u = |v: Option<i64>| v.map(|x| x as u64);
+    let (event, payload) = match normalize::normalize(&raw) {
+        Ok(n) => (
+            n.event,
             n.payload
                 .map(|p| serde_json::from_str(p.get()).unwrap_or(Value::Null))
-        })
-        .unwrap_or(Value::Null);
-    let u = |v: Option<i64>| v.map(|x| x as u64);
+                .unwrap_or(Value::Null),
+        ),
+        // Only a store edited behind its triggers gets here; `verify` says where.
+        Err(rej) => {
+            return Err(rusqlite::Error::InvalidColumnType(
+                7,
+                format!("raw no longer normalizes: {}", rej.message),
+                rusqlite::types::Type::Blob,
+            ))
+        }
+    };
     Ok(StoredEvent {
         seq: r.get(0)?,
-        id: r.get(1)?,
-        kind: r.get(2)?,
-        type_version: r.get(3)?,
-        occurred_at: time::format_us(r.get(4)?),
-        received_at: time::format_us(r.get(5)?),
-        tenant: r.get(6)?,
-        source: r.get(7)?,
-        actor: (actor_type.is_some() || actor_id.is_some()).then_some(Actor {
-            kind: actor_type,
-            id: actor_id,
-        }),
-        user_id: r.get(10)?,
-        correlation_id: r.get(11)?,
-        causation_id: r.get(12)?,
-        parent_id: r.get(13)?,
-        trace_id: r.get(14)?,
-        subject: subject
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default(),
+        id: event.id,
+        kind: event.kind,
+        type_version: event.type_version,
+        occurred_at: time::format_us(event.occurred_at),
+        received_at: time::format_us(r.get(1)?),
+        tenant: r.get(2)?,
+        source: event.source,
+        actor: event.actor,
+        user_id: event.user_id,
+        correlation_id: event.correlation_id,
+        causation_id: event.causation_id,
+        parent_id: event.parent_id,
+        trace_id: event.trace_id,
+        subject: event.subject,
         payload,
-        dialect: Dialect::from_code(r.get(16)?).unwrap_or(Dialect::Other),
-        flags: Flags(r.get(17)?).names(),
+        dialect: event.dialect,
+        flags: event.flags.names(),
         origin: Origin {
-            source: r.get::<_, String>(18)?.into(),
-            line: u(r.get(19)?),
-            index: u(r.get(20)?),
-            offset: u(r.get(21)?),
+            source: r.get::<_, String>(3)?.into(),
+            line: u(r.get(4)?),
+            index: u(r.get(5)?),
+            offset: u(r.get(6)?),
         },
-        raw_sha256: hex::encode(r.get::<_, Vec<u8>>(22)?),
+        raw_sha256: hex::encode(Sha256::digest(&raw)),
         raw: String::from_utf8_lossy(&raw).into_owned(),
     })
 }
@@ -289,14 +290,19 @@ impl Store {
             clauses.push("e.source = (SELECT id FROM sources WHERE name = ?)".into());
             args.push(src.clone().into());
         }
+        if let Some(u) = &q.user_id {
+            clauses.push("e.user_id = ?".into());
+            args.push(u.clone().into());
+        }
         for (col, v) in [
-            ("user_id", &q.user_id),
-            ("correlation_id", &q.correlation_id),
-            ("execution_id", &q.execution_id),
+            ("correlation_h", &q.correlation_id),
+            ("execution_h", &q.execution_id),
         ] {
             if let Some(v) = v {
+                // The compact key finds the rows through the index; `exact` below re-checks
+                // the text, so a 64-bit key collision can never let a stranger in.
                 clauses.push(format!("e.{col} = ?"));
-                args.push(v.clone().into());
+                args.push(key64(v).into());
             }
         }
         if let Some((at, seq)) = q.after {
@@ -315,8 +321,19 @@ impl Store {
         }
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
+        let exact = |e: &StoredEvent| {
+            q.correlation_id
+                .as_ref()
+                .is_none_or(|c| e.correlation_id.as_ref() == Some(c))
+                && q.execution_id.as_ref().is_none_or(|x| {
+                    e.subject.get("execution_id").and_then(Value::as_str) == Some(x)
+                })
+        };
         while let Some(r) = rows.next()? {
-            f(row_to_event(r)?)?;
+            let e = row_to_event(r)?;
+            if exact(&e) {
+                f(e)?;
+            }
         }
         Ok(())
     }
@@ -336,14 +353,17 @@ impl Store {
         let Some(t) = self.tenant_id(tenant)? else {
             return Ok(None);
         };
-        Ok(self
-            .conn()
-            .query_row(
-                &format!("{SELECT} WHERE e.tenant = ?1 AND e.id = ?2 ORDER BY e.seq LIMIT 1"),
-                rusqlite::params![t, id],
-                row_to_event,
-            )
-            .optional()?)
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "{SELECT} WHERE e.tenant = ?1 AND e.ident = ?2 ORDER BY e.seq"
+        ))?;
+        let mut rows = stmt.query(rusqlite::params![t, &key128(id)[..]])?;
+        while let Some(r) = rows.next()? {
+            let e = row_to_event(r)?;
+            if e.id == id {
+                return Ok(Some(e));
+            }
+        }
+        Ok(None)
     }
 
     /// Refused records, oldest first.
