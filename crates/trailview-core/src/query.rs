@@ -109,6 +109,10 @@ pub struct EventQuery {
     pub execution_id: Option<String>,
     /// Keyset cursor: only events after `(occurred_at, seq)`.
     pub after: Option<(Micros, i64)>,
+    /// Keyset cursor: only events before `(occurred_at, seq)`.
+    pub before: Option<(Micros, i64)>,
+    /// Newest first instead of oldest first (paging backwards from `before`).
+    pub descending: bool,
     /// At most this many.
     pub limit: Option<u64>,
 }
@@ -126,6 +130,8 @@ impl EventQuery {
             correlation_id: None,
             execution_id: None,
             after: None,
+            before: None,
+            descending: false,
             limit: None,
         }
     }
@@ -247,12 +253,8 @@ impl Store {
             .optional()?)
     }
 
-    /// Call `f` with each event matching `q`, in `(occurred_at, seq)` order, streaming.
-    pub fn for_each_event(
-        &self,
-        q: &EventQuery,
-        mut f: impl FnMut(StoredEvent) -> Result<()>,
-    ) -> Result<()> {
+    /// The WHERE clause of `q` (without keyset cursors), or `None` when nothing can match.
+    fn filter(&self, q: &EventQuery) -> Result<Option<(Vec<String>, Vec<SqlValue>)>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
         if let TenantScope::One(t) = &q.tenant {
@@ -261,7 +263,7 @@ impl Store {
                     clauses.push("e.tenant = ?".into());
                     args.push(id.into());
                 }
-                None => return Ok(()),
+                None => return Ok(None),
             }
         }
         if let Some(p) = &q.types {
@@ -273,7 +275,7 @@ impl Store {
                 .map(|(id, _)| id)
                 .collect();
             if ids.is_empty() {
-                return Ok(());
+                return Ok(None);
             }
             let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             clauses.push(format!("e.type IN ({list})"));
@@ -299,14 +301,32 @@ impl Store {
             ("execution_h", &q.execution_id),
         ] {
             if let Some(v) = v {
-                // The compact key finds the rows through the index; `exact` below re-checks
-                // the text, so a 64-bit key collision can never let a stranger in.
+                // The compact key finds the rows through the index; `exact` re-checks the text,
+                // so a 64-bit key collision can never let a stranger in.
                 clauses.push(format!("e.{col} = ?"));
                 args.push(key64(v).into());
             }
         }
+        Ok(Some((clauses, args)))
+    }
+
+    /// Call `f` with each event matching `q`, in `(occurred_at, seq)` order (or the reverse with
+    /// `descending`), streaming.
+    pub fn for_each_event(
+        &self,
+        q: &EventQuery,
+        mut f: impl FnMut(StoredEvent) -> Result<()>,
+    ) -> Result<()> {
+        let Some((mut clauses, mut args)) = self.filter(q)? else {
+            return Ok(());
+        };
         if let Some((at, seq)) = q.after {
             clauses.push("(e.occurred_at, e.seq) > (?, ?)".into());
+            args.push(at.into());
+            args.push(seq.into());
+        }
+        if let Some((at, seq)) = q.before {
+            clauses.push("(e.occurred_at, e.seq) < (?, ?)".into());
             args.push(at.into());
             args.push(seq.into());
         }
@@ -315,12 +335,14 @@ impl Store {
             sql.push_str(" WHERE ");
             sql.push_str(&clauses.join(" AND "));
         }
-        sql.push_str(" ORDER BY e.occurred_at, e.seq");
+        sql.push_str(if q.descending {
+            " ORDER BY e.occurred_at DESC, e.seq DESC"
+        } else {
+            " ORDER BY e.occurred_at, e.seq"
+        });
         if let Some(l) = q.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
-        let mut stmt = self.conn().prepare(&sql)?;
-        let mut rows = stmt.query(params_from_iter(args))?;
         let exact = |e: &StoredEvent| {
             q.correlation_id
                 .as_ref()
@@ -329,6 +351,8 @@ impl Store {
                     e.subject.get("execution_id").and_then(Value::as_str) == Some(x)
                 })
         };
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
         while let Some(r) = rows.next()? {
             let e = row_to_event(r)?;
             if exact(&e) {
@@ -336,6 +360,63 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// How many events match `q` (cursors and limit ignored).
+    pub fn count(&self, q: &EventQuery) -> Result<u64> {
+        let Some((clauses, args)) = self.filter(q)? else {
+            return Ok(0);
+        };
+        let mut sql = "SELECT count(*) FROM events e".to_owned();
+        if !clauses.is_empty() {
+            sql.push_str(" WHERE ");
+            sql.push_str(&clauses.join(" AND "));
+        }
+        let n: i64 = self
+            .conn()
+            .query_row(&sql, params_from_iter(args), |r| r.get(0))?;
+        Ok(n as u64)
+    }
+
+    /// Events per time bucket over `[from, to)`: `buckets` equal-width bins (at least 1 µs
+    /// wide), counting the events that match `q`'s filters. Bins with no events are included
+    /// with a count of 0, so the result always has `buckets` entries.
+    pub fn histogram(
+        &self,
+        q: &EventQuery,
+        from: Micros,
+        to: Micros,
+        buckets: u32,
+    ) -> Result<Vec<Bucket>> {
+        let buckets = buckets.clamp(1, 10_000) as i64;
+        // Round the width up, so the bins cover all of [from, to).
+        let width = ((to - from + buckets - 1) / buckets).max(1);
+        let mut out: Vec<Bucket> = (0..buckets)
+            .map(|i| Bucket {
+                start: time::format_us(from + i * width),
+                start_us: from + i * width,
+                count: 0,
+            })
+            .collect();
+        let Some((mut clauses, mut args)) = self.filter(q)? else {
+            return Ok(out);
+        };
+        clauses.push("e.occurred_at >= ? AND e.occurred_at < ?".into());
+        args.push(from.into());
+        args.push((from + width * buckets).into());
+        let sql = format!(
+            "SELECT (e.occurred_at - {from}) / {width}, count(*) FROM events e WHERE {} GROUP BY 1",
+            clauses.join(" AND ")
+        );
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        while let Some(r) = rows.next()? {
+            let (i, n): (i64, i64) = (r.get(0)?, r.get(1)?);
+            if let Some(b) = out.get_mut(i as usize) {
+                b.count = n as u64;
+            }
+        }
+        Ok(out)
     }
 
     /// The events matching `q`, collected.
@@ -453,6 +534,17 @@ impl Store {
             path: self.path().display().to_string(),
         })
     }
+}
+
+/// One bin of a histogram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// Start of the bin, RFC 3339.
+    pub start: String,
+    /// Start of the bin, µs since the epoch.
+    pub start_us: Micros,
+    /// Events in it.
+    pub count: u64,
 }
 
 /// One quarantined record, as listed.
