@@ -258,7 +258,7 @@ pub fn ingest_reader<R: Read + Send>(
                     since_commit = 0;
                 }
                 prog.bytes_read = offset;
-                progress(&prog);
+                progress(prog);
             }
             tx.commit()?;
             Ok(())

@@ -14,13 +14,13 @@
 //! projection that can be rebuilt from it.
 #![deny(missing_docs)]
 
-pub mod generate;
 pub mod framing;
+pub mod generate;
+pub mod ingest;
 pub mod normalize;
-pub mod time;
 pub mod query;
 pub mod store;
-pub mod ingest;
+pub mod time;
 
 use std::path::PathBuf;
 

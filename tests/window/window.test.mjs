@@ -1,0 +1,117 @@
+// The real desktop window: the debug binary under Xvfb, driven through tauri-driver (which runs
+// Debian's WebKitWebDriver) with a plain W3C WebDriver client. Needs DISPLAY (scripts/test runs
+// this under xvfb-run) and a built binary (TRAILVIEW_APP, or target/debug/trailview-desktop).
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { desktopBinary, screenshotPath } from "../support/paths.mjs";
+import { Session, waitForDriver } from "../support/webdriver.mjs";
+
+const APP = desktopBinary();
+const TAURI_DRIVER = process.env.TAURI_DRIVER ?? "tauri-driver";
+
+let scratch;
+let dbPath;
+let driver;
+let driverExit;
+let session;
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => ok(port));
+    });
+  });
+}
+
+before(async () => {
+  assert.ok(process.env.DISPLAY, "no DISPLAY: run under xvfb-run (scripts/test does)");
+  assert.ok(existsSync(APP), `no desktop binary at ${APP}: cargo build -p trailview-desktop`);
+  scratch = mkdtempSync(join(tmpdir(), "trailview-window-"));
+  // A fresh store for this run; the app inherits it through tauri-driver and WebKitWebDriver.
+  dbPath = join(scratch, "store", "trailview.db");
+
+  const port = await freePort();
+  const nativePort = await freePort();
+  driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
+    env: { ...process.env, TRAILVIEW_DB: dbPath },
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  driverExit = new Promise((ok) => driver.once("exit", (code, signal) => ok({ code, signal })));
+  driver.once("error", (err) => assert.fail(`cannot start ${TAURI_DRIVER}: ${err.message}`));
+  const base = `http://127.0.0.1:${port}`;
+  await waitForDriver(base);
+  session = await Session.start(base, {
+    browserName: "wry",
+    "tauri:options": { application: APP },
+  });
+});
+
+after(async () => {
+  try {
+    await session?.quit();
+  } finally {
+    if (driver && driver.exitCode === null && driver.signalCode === null) {
+      // SIGTERM lets tauri-driver stop WebKitWebDriver and free its ports; SIGKILL would not.
+      driver.kill("SIGTERM");
+      const stopped = await Promise.race([driverExit, sleep(10_000).then(() => null)]);
+      if (!stopped) {
+        driver.kill("SIGKILL");
+        assert.fail("tauri-driver ignored SIGTERM for 10 s");
+      }
+    }
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  }
+});
+
+test("the window shows the app shell and the store it was given", async () => {
+  const rail = await session.find('nav[aria-label="Views"]');
+  const railText = await session.text(rail);
+  for (const view of ["Timeline", "Approvals", "Graph", "Replay", "Sources", "Integrity"]) {
+    assert.match(railText, new RegExp(view), `rail shows ${view}`);
+  }
+  assert.equal(await session.text(await session.find("h1")), "Timeline");
+
+  // app_info went through Tauri IPC into Rust and back: the backend is Tauri and the store path
+  // is the temporary one from TRAILVIEW_DB, whose folder the shell created.
+  const kind = await session.find('[data-testid="backend-kind"]');
+  assert.equal(await session.text(kind), "Desktop window (Tauri IPC)");
+  const pathButton = await session.find('[data-testid="db-path"] button');
+  const title = await session.attribute(pathButton, "title");
+  assert.ok(title?.startsWith(dbPath), `window shows store ${title}, expected ${dbPath}`);
+  assert.ok(existsSync(dirname(dbPath)), "the shell created the store's folder");
+  const version = await session.text(await session.find('[data-testid="app-version"]'));
+  assert.match(version, /^\d+\.\d+\.\d+/);
+});
+
+test("a rail click switches the view inside the window", async () => {
+  await session.click(await session.find('a[data-view="approvals"]'));
+  await session.until("the Approvals view", async () => {
+    return (await session.text(await session.find("h1"))) === "Approvals";
+  });
+  await session.click(await session.find('a[data-view="timeline"]'));
+  await session.until("the Timeline view", async () => {
+    return (await session.text(await session.find("h1"))) === "Timeline";
+  });
+  await session.find('[data-testid="app-info"]');
+});
+
+test("screenshots of the real window are saved", async () => {
+  // What the webview painted, via WebDriver...
+  const webview = await session.screenshot();
+  assert.ok(webview.length > 10_000, "webview screenshot is not empty");
+  writeFileSync(screenshotPath("webview.png"), webview);
+  // ...and the whole X screen, as a person would see it (ImageMagick's import).
+  const shot = screenshotPath("window.png");
+  execFileSync("import", ["-window", "root", shot], { stdio: "inherit" });
+  assert.ok(existsSync(shot));
+  console.log(`screenshots: ${shot} and ${screenshotPath("webview.png")}`);
+});

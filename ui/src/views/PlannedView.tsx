@@ -1,0 +1,26 @@
+import { EmptyState } from "../components/EmptyState";
+import type { ViewId } from "../routing";
+
+type Planned = Exclude<ViewId, "timeline">;
+
+/** What each view will do; shown instead of a body until it exists (never sample data). */
+const PLANNED: Record<Planned, string> = {
+  approvals:
+    "Every approval case across products: requested, approved, denied, expired or still pending, with who decided, how long it took, and the anomalies.",
+  graph:
+    "The correlation and causation graph of a chain, laid out in time order, with roots, orphans and the critical path.",
+  replay:
+    "A scrubber over a chain, an execution or a time window that rebuilds the state at the cursor and plays the events back.",
+  sources:
+    "Files, bundles and watched folders, the live socket listener, and the quarantine with the reason for each rejected record.",
+  integrity:
+    "Verification of the store or of a bundle: a clear trusted or not-trusted answer, and where the chain broke.",
+};
+
+export function PlannedView({ view }: { view: Planned }) {
+  return (
+    <EmptyState title="Arrives in a later release">
+      <p>{PLANNED[view]}</p>
+    </EmptyState>
+  );
+}
