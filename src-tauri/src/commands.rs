@@ -1,101 +1,124 @@
-//! The Tauri commands: each maps to exactly one core call, through
-//! [`AppState::run_blocking`](crate::AppState::run_blocking).
+//! The Tauri commands: each maps to exactly one `trailview_core::api` call (docs/API.md),
+//! through [`AppState::read`] / [`AppState::write`], which run it on a blocking thread.
 //!
-//! Adding one (e.g. `stats`), once the core's `Store` is held in [`crate::AppState`]:
+//! Arguments: a command whose operation takes a filter receives its request object as `req`
+//! (`invoke("events", {req: {tenant, …}})`); the others take their few parameters by name
+//! (`invoke("event", {tenant, id})`, `invoke("quarantine", {limit})`). Every argument may be
+//! left out, so a missing one is answered by the API's own `{code, message}` (e.g.
+//! `tenant_required`) rather than by Tauri's untyped error.
 //!
-//! ```ignore
-//! #[tauri::command]
-//! pub async fn stats(state: State<'_, AppState>) -> Result<Stats, CommandError> {
-//!     state.run_blocking(|s| s.store()?.stats().map_err(CommandError::from)).await
-//! }
-//! ```
-//!
-//! then register it in `generate_handler!` in `lib.rs`, add its return type to
-//! [`tests::typescript_bindings_are_current`], add the method to the UI's `Backend` interface
-//! (`ui/src/backend/`), and answer the same name at `GET /api/<command>` in `trailview serve`.
+//! Adding one: write the operation in `trailview_core::api`, map it here, register it in
+//! `generate_handler!` in `lib.rs`, add its types to the bindings check in the core
+//! (`api::tests::typescript_bindings_are_current`), add the method to the UI's `Backend`
+//! (`ui/src/backend/`), and answer the same name in `trailview serve` (crates/trailview-server).
 
-use serde::Serialize;
-use tauri::State;
-use ts_rs::TS;
+use tauri::{AppHandle, Emitter, State};
+use trailview_core::api::{
+    self, ApiError, AppInfo, EventPage, EventRequest, EventsRequest, HistogramRequest,
+    IngestFilesRequest, LoadDemoRequest, QuarantineRequest,
+};
+use trailview_core::ingest::IngestSummary;
+use trailview_core::query::{Bucket, QuarantineRecord, Stats, StoredEvent};
+use trailview_core::store::VerifyReport;
 
-use crate::{AppState, CommandError};
+use crate::AppState;
 
-/// What the window shows about itself: which build, which store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export_to = "../ui/src/bindings/")]
-pub struct AppInfo {
-    /// Version of the running Trailview build.
-    pub version: String,
-    /// Path of the store this window reads (lossy if the path is not valid UTF-8).
-    pub db_path: String,
-    /// Why the store could not be opened, if it could not; `null` when it is open.
-    pub store_error: Option<CommandError>,
-}
+/// The Tauri event `ingest_files` reports its progress with (`api::IngestProgress`).
+pub const INGEST_PROGRESS: &str = "ingest_progress";
 
-/// Version and store path. Async, as every command is, so it never runs on the UI thread.
+/// Version and store path. Does not wait for the first-run demo data, only for the store to
+/// have been opened (or not).
 #[tauri::command]
-pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, CommandError> {
+pub async fn app_info(state: State<'_, AppState>) -> Result<AppInfo, ApiError> {
     state
         .run_blocking(|shared| {
-            Ok(AppInfo {
-                version: env!("CARGO_PKG_VERSION").to_owned(),
-                db_path: shared.db_path().to_string_lossy().into_owned(),
-                store_error: shared.store_error().cloned(),
-            })
+            Ok(AppInfo::new(
+                shared.db_path(),
+                shared.store_error().cloned(),
+            ))
         })
         .await
 }
 
-#[cfg(test)]
-mod tests {
-    use std::path::{Path, PathBuf};
+/// `api::stats`.
+#[tauri::command]
+pub async fn stats(state: State<'_, AppState>) -> Result<Stats, ApiError> {
+    state.read(api::stats).await
+}
 
-    use ts_rs::{Config, TS};
+/// `api::events`.
+#[tauri::command]
+pub async fn events(
+    state: State<'_, AppState>,
+    req: Option<EventsRequest>,
+) -> Result<EventPage, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::events(s, &req)).await
+}
 
-    use super::*;
+/// `api::event`.
+#[tauri::command]
+pub async fn event(
+    state: State<'_, AppState>,
+    tenant: Option<String>,
+    id: Option<String>,
+) -> Result<StoredEvent, ApiError> {
+    let req = EventRequest { tenant, id };
+    state.read(move |s| api::event(s, &req)).await
+}
 
-    /// The TypeScript types in `ui/src/bindings/` are generated from the Rust types that cross to
-    /// the UI. This fails when a committed file differs from what the Rust type generates;
-    /// `UPDATE_BINDINGS=1 cargo test -p trailview-desktop typescript_bindings` rewrites them.
-    #[test]
-    fn typescript_bindings_are_current() {
-        // `export_to` paths are relative to ts-rs's base directory (`./bindings`).
-        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("bindings");
-        let cfg = Config::new().with_out_dir(&base);
-        let update = std::env::var_os("UPDATE_BINDINGS").is_some();
-        let mut stale = Vec::new();
-        check::<AppInfo>(&cfg, &base, update, &mut stale);
-        check::<CommandError>(&cfg, &base, update, &mut stale);
-        assert!(
-            stale.is_empty(),
-            "out-of-date TypeScript bindings: {stale:?}\n\
-             regenerate with `UPDATE_BINDINGS=1 cargo test -p trailview-desktop typescript_bindings`"
-        );
-    }
+/// `api::histogram`.
+#[tauri::command]
+pub async fn histogram(
+    state: State<'_, AppState>,
+    req: Option<HistogramRequest>,
+) -> Result<Vec<Bucket>, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::histogram(s, &req)).await
+}
 
-    fn check<T: TS + 'static>(cfg: &Config, base: &Path, update: bool, stale: &mut Vec<PathBuf>) {
-        let relative = T::output_path().expect("type has an export path");
-        let path = normalize(&base.join(relative));
-        let generated = T::export_to_string(cfg).expect("type exports");
-        if update {
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(&path, generated).unwrap();
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(generated.as_str()) {
-            stale.push(path);
-        }
-    }
+/// `api::quarantine`.
+#[tauri::command]
+pub async fn quarantine(
+    state: State<'_, AppState>,
+    limit: Option<u32>,
+) -> Result<Vec<QuarantineRecord>, ApiError> {
+    let req = QuarantineRequest { limit };
+    state.read(move |s| api::quarantine(s, &req)).await
+}
 
-    /// Resolves `..` lexically (the `bindings/` base folder need not exist).
-    fn normalize(path: &Path) -> PathBuf {
-        let mut out = PathBuf::new();
-        for part in path.components() {
-            match part {
-                std::path::Component::ParentDir => {
-                    out.pop();
-                }
-                other => out.push(other),
-            }
-        }
-        out
-    }
+/// `api::verify`.
+#[tauri::command]
+pub async fn verify(state: State<'_, AppState>) -> Result<VerifyReport, ApiError> {
+    state.read(api::verify).await
+}
+
+/// `api::load_demo`.
+#[tauri::command]
+pub async fn load_demo(
+    state: State<'_, AppState>,
+    events: Option<u32>,
+) -> Result<IngestSummary, ApiError> {
+    let req = LoadDemoRequest { events };
+    state.write(move |s| api::load_demo(s, &req)).await
+}
+
+/// `api::ingest_files`, with its progress as `ingest_progress` events (at most every 100 ms).
+#[tauri::command]
+pub async fn ingest_files(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    paths: Option<Vec<String>>,
+) -> Result<IngestSummary, ApiError> {
+    let req = IngestFilesRequest {
+        paths: paths.unwrap_or_default(),
+    };
+    state
+        .write(move |s| {
+            api::ingest_files(s, &req, &mut |progress| {
+                // A window that is closing cannot hear it; the ingest goes on regardless.
+                let _ = app.emit(INGEST_PROGRESS, progress);
+            })
+        })
+        .await
 }

@@ -1,24 +1,26 @@
 //! # trailview-desktop
 //!
 //! The desktop window is a thin shell over `trailview-core`: it finds the store, keeps it in Tauri
-//! state, and maps each Tauri command to exactly one core call. No logic lives here that the CLI
-//! or `trailview serve` would also need; that belongs in the core.
+//! state, and maps each Tauri command to exactly one `trailview_core::api` call. No logic lives
+//! here that `trailview serve` would also need; that belongs in the core.
 //!
 //! Rules every command follows (see [`commands`]):
-//! - it is `async` and does its work through [`AppState::run_blocking`], so SQLite never runs on
-//!   the UI thread nor inside an async task;
-//! - it fails with a [`CommandError`] `{code, message}`: the UI branches on `code`;
-//! - what it returns derives `ts_rs::TS` and is listed in the bindings check at the bottom of
-//!   [`commands`], so the UI's types in `ui/src/bindings/` are generated, never hand-written.
+//! - it is `async` and does its work through [`AppState`]'s blocking helpers, so SQLite never
+//!   runs on the UI thread nor inside an async task;
+//! - it fails with an [`ApiError`] `{code, message}`: the UI branches on `code`;
+//! - what it takes and returns derives `ts_rs::TS` in the core, whose bindings check keeps the
+//!   UI's types in `ui/src/bindings/` generated, never hand-written.
+//!
+//! On its first run against a store that never held anything, the window loads the demo data
+//! set ([`state`] says how, and `TRAILVIEW_NO_DEMO=1` turns it off).
 
 pub mod commands;
-mod error;
 mod state;
 
 use anyhow::Context as _;
 
-pub use error::CommandError;
-pub use state::AppState;
+pub use state::{AppState, FirstRun};
+pub use trailview_core::api::ApiError;
 
 /// Opens the store and runs the window until it is closed.
 ///
@@ -27,10 +29,26 @@ pub use state::AppState;
 /// opened does not stop the window: the UI shows the error (with its code) instead of the app
 /// vanishing on start.
 pub fn run() -> anyhow::Result<()> {
-    let state = AppState::open(trailview_core::default_store_path());
+    let no_demo = std::env::var_os("TRAILVIEW_NO_DEMO").is_some_and(|v| !v.is_empty() && v != "0");
+    let first_run = if no_demo {
+        FirstRun::Nothing
+    } else {
+        FirstRun::Demo(trailview_core::api::DEFAULT_DEMO_EVENTS)
+    };
+    let state = AppState::open(trailview_core::default_store_path(), first_run);
     tauri::Builder::default()
         .manage(state)
-        .invoke_handler(tauri::generate_handler![commands::app_info])
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::stats,
+            commands::events,
+            commands::event,
+            commands::histogram,
+            commands::quarantine,
+            commands::verify,
+            commands::load_demo,
+            commands::ingest_files,
+        ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")
 }

@@ -1,5 +1,7 @@
-// A tiny same-origin server for the browser tests until they run against `trailview serve`:
-// it serves ui/dist and answers /api/app_info with a fixed, clearly labelled test answer.
+// A tiny same-origin server that fails on purpose, for the browser tests of the UI's error
+// states (the real backend, tests/support/serve.mjs, serves everything else): it serves ui/dist
+// and answers /api/app_info with a fixed, clearly labelled test answer, or every /api route with
+// the error it is given.
 import { readFile, stat } from "node:fs/promises";
 import { createServer } from "node:http";
 import { extname, join, normalize, sep } from "node:path";

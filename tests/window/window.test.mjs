@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { desktopBinary, screenshotPath } from "../support/paths.mjs";
+import { stopStrays } from "../support/processes.mjs";
 import { Session, waitForDriver } from "../support/webdriver.mjs";
 
 const APP = desktopBinary();
@@ -68,6 +69,9 @@ after(async () => {
         assert.fail("tauri-driver ignored SIGTERM for 10 s");
       }
     }
+    // The app WebKitWebDriver launched, if it left it running (tests/support/processes.mjs).
+    const strays = dbPath ? await stopStrays(APP, `TRAILVIEW_DB=${dbPath}`) : [];
+    if (strays.length > 0) console.log(`stopped the app WebKitWebDriver left running: ${strays}`);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
 });
@@ -102,6 +106,26 @@ test("a rail click switches the view inside the window", async () => {
     return (await session.text(await session.find("h1"))) === "Timeline";
   });
   await session.find('[data-testid="app-info"]');
+});
+
+test("the timeline lists events over Tauri IPC and opens one in the drawer", async () => {
+  // A fresh store gets the demo data on first run; stats/events/histogram cross as `invoke`.
+  const row = await session.find('[data-testid="timeline-row"]', 90_000);
+  const count = await session.text(await session.find('[data-testid="timeline-count"]'));
+  assert.match(count, /^[\d,]+ events?/);
+  await session.find('[data-testid="histogram"] canvas');
+  const tenant = await session.text(await session.find('[data-testid="scope-tenant"]'));
+  assert.ok(tenant.length > 0, "the tenant is named");
+  // Selecting a row opens it through the same drawer as in the browser: `event` over IPC.
+  const id = await session.attribute(row, "data-event-id");
+  await session.click(row);
+  const raw = await session.until("the raw envelope", async () => {
+    const text = await session.text(await session.find('[data-testid="raw-json"]'));
+    return text.length > 2 ? text : null;
+  });
+  assert.doesNotThrow(() => JSON.parse(raw), "the raw envelope is JSON text");
+  const url = await session.execute("return window.location.hash;");
+  assert.ok(url.includes(`event=${encodeURIComponent(id)}`), `the open event is in the URL: ${url}`);
 });
 
 test("screenshots of the real window are saved", async () => {

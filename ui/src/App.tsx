@@ -1,18 +1,34 @@
 import { useEffect, useRef } from "react";
+import { useBackend } from "./backend";
 import { Drawer } from "./components/Drawer";
+import { KeysDialog } from "./components/KeysDialog";
 import { Rail } from "./components/Rail";
-import { TopBar } from "./components/TopBar";
+import { FILTER_INPUT_ID, TopBar } from "./components/TopBar";
 import { VIEWS } from "./routing";
+import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
-import { useView } from "./state/view";
 import { PlannedView } from "./views/PlannedView";
 import { TimelineView } from "./views/TimelineView";
 
+/** True when a key press belongs to a text field (so `/` and `?` are typed, not commands). */
+function typing(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return (
+    target.isContentEditable ||
+    target instanceof HTMLTextAreaElement ||
+    target instanceof HTMLSelectElement ||
+    (target instanceof HTMLInputElement && !["button", "checkbox", "radio"].includes(target.type))
+  );
+}
+
 /** The one window: rail on the left, filter bar on top, the view, the event drawer on the right. */
 export function App() {
-  const [view] = useView();
+  const { view } = useRoute();
+  const backend = useBackend();
   const drawerOpen = useUi((s) => s.drawerOpen);
   const setDrawerOpen = useUi((s) => s.setDrawerOpen);
+  const keysOpen = useUi((s) => s.keysOpen);
+  const setKeysOpen = useUi((s) => s.setKeysOpen);
   const main = useRef<HTMLElement>(null);
   const label = VIEWS.find((v) => v.id === view)?.label ?? "";
 
@@ -22,11 +38,41 @@ export function App() {
 
   useEffect(() => {
     function onKey(event: KeyboardEvent) {
-      if (event.key === "Escape" && drawerOpen) setDrawerOpen(false);
+      if (event.defaultPrevented) return;
+      if (event.key === "Escape") {
+        if (keysOpen) return; // the dialog closes itself
+        if (drawerOpen && !typing(event.target)) setDrawerOpen(false);
+        return;
+      }
+      if (event.ctrlKey || event.metaKey) return;
+      // The desktop webview has no browser chrome: Alt+←/→ are ours there.
+      if (event.altKey && backend.kind === "tauri") {
+        if (event.key === "ArrowLeft") window.history.back();
+        if (event.key === "ArrowRight") window.history.forward();
+        return;
+      }
+      if (typing(event.target) || event.altKey) return;
+      if (event.key === "/") {
+        event.preventDefault();
+        document.getElementById(FILTER_INPUT_ID)?.focus();
+      } else if (event.key === "?") {
+        event.preventDefault();
+        setKeysOpen(true);
+      }
+    }
+    // The mouse's back/forward buttons, likewise only where no browser handles them.
+    function onMouse(event: MouseEvent) {
+      if (backend.kind !== "tauri") return;
+      if (event.button === 3) window.history.back();
+      if (event.button === 4) window.history.forward();
     }
     window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [drawerOpen, setDrawerOpen]);
+    window.addEventListener("mouseup", onMouse);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      window.removeEventListener("mouseup", onMouse);
+    };
+  }, [drawerOpen, setDrawerOpen, keysOpen, setKeysOpen, backend.kind]);
 
   return (
     <div className={drawerOpen ? "shell with-drawer" : "shell"}>
@@ -36,7 +82,13 @@ export function App() {
       <Rail view={view} />
       <div className="workspace">
         <TopBar />
-        <main ref={main} id="main" className="main" tabIndex={-1} aria-labelledby="view-title">
+        <main
+          ref={main}
+          id="main"
+          className={view === "timeline" ? "main main-timeline" : "main"}
+          tabIndex={-1}
+          aria-labelledby="view-title"
+        >
           <h1 id="view-title" className="view-title">
             {label}
           </h1>
@@ -44,6 +96,7 @@ export function App() {
         </main>
       </div>
       {drawerOpen && <Drawer />}
+      <KeysDialog />
     </div>
   );
 }

@@ -1,3 +1,5 @@
+// First, before any library evaluates: see the module's comment.
+import "./locale-guard";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";

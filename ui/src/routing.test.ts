@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_VIEW, hashForView, VIEWS, viewFromHash } from "./routing";
+import { DEFAULT_VIEW, formatRoute, hashForView, parseRoute, VIEWS, viewFromHash } from "./routing";
 
 describe("view routing", () => {
   it("lists the rail's views in order", () => {
@@ -23,5 +23,44 @@ describe("view routing", () => {
     expect(viewFromHash("")).toBe(DEFAULT_VIEW);
     expect(viewFromHash("#/nope")).toBe(DEFAULT_VIEW);
     expect(viewFromHash("#main")).toBe(DEFAULT_VIEW);
+  });
+});
+
+describe("deep links", () => {
+  it("carry tenant, filters, anchor and open event, and read back the same", () => {
+    const route = {
+      view: "timeline" as const,
+      tenant: "acme",
+      filters: { type: "approval.*", user: "user_103", since: "2026-11-01T00:00:00.000000Z" },
+      at: { kind: "time" as const, us: 1_793_491_204_109_123 },
+      event: "evt-1",
+    };
+    const hash = formatRoute(route);
+    expect(hash).toBe(
+      "#/timeline?tenant=acme&type=approval.*&user=user_103&since=2026-11-01T00%3A00%3A00.000000Z&at=1793491204109123&event=evt-1",
+    );
+    expect(parseRoute(hash)).toEqual(route);
+  });
+
+  it("keep the personal (empty) tenant apart from no tenant at all", () => {
+    const personal = formatRoute({ view: "timeline", tenant: "", filters: {}, at: null, event: null });
+    expect(personal).toBe("#/timeline?tenant=");
+    expect(parseRoute(personal).tenant).toBe("");
+    expect(parseRoute("#/timeline").tenant).toBeNull();
+  });
+
+  it("read the anchor: start by default, the end, or an instant; nonsense is the start", () => {
+    expect(parseRoute("#/timeline?at=end").at).toEqual({ kind: "end" });
+    expect(parseRoute("#/timeline?at=42").at).toEqual({ kind: "time", us: 42 });
+    expect(parseRoute("#/timeline?at=soon").at).toBeNull();
+    expect(formatRoute({ view: "graph", tenant: null, filters: {}, at: { kind: "start" }, event: null })).toBe(
+      "#/graph",
+    );
+  });
+
+  it("escape what ids and values hold", () => {
+    const event = "a&b=c #d <img src=x>";
+    const route = { view: "timeline" as const, tenant: "t&t", filters: { user: "Ada L" }, at: null, event };
+    expect(parseRoute(formatRoute(route))).toEqual(route);
   });
 });

@@ -1,8 +1,13 @@
 /**
- * Views and their place in the URL. The view lives in the hash (`#/approvals`) so that it works
- * the same from Tauri's custom protocol, from `trailview serve` and from a pasted link, and so that
- * back/forward move between views without a router.
+ * Views and their place in the URL. Everything a person would want a pasted link to restore is
+ * in the hash: the view, the tenant, the filter chips, where the timeline is anchored and which
+ * event is open, e.g. `#/timeline?tenant=acme&type=approval.*&at=1793491200000000&event=evt-1`.
+ *
+ * The hash (not the path) works the same from Tauri's custom protocol, from `trailview serve`
+ * and from a pasted link, and back/forward move through it without a router.
  */
+import { FILTER_KEYS, type Filters, normalizeFilters } from "./lib/filters";
+import type { Anchor } from "./lib/paging";
 
 export const VIEWS = [
   { id: "timeline", label: "Timeline" },
@@ -29,4 +34,62 @@ export function viewFromHash(hash: string): ViewId {
 
 export function hashForView(view: ViewId): string {
   return `#/${view}`;
+}
+
+/** Everything the URL holds. */
+export interface Route {
+  view: ViewId;
+  /** The chosen tenant; `""` is the personal scope; `null` when the URL names none yet. */
+  tenant: string | null;
+  filters: Filters;
+  /** Where the timeline's window is anchored; `null` = the start. */
+  at: Anchor | null;
+  /** The open event's id (within the tenant), if any. */
+  event: string | null;
+}
+
+function anchorFromParam(value: string | null): Anchor | null {
+  if (value === null || value === "" || value === "start") return null;
+  if (value === "end") return { kind: "end" };
+  if (/^-?\d+$/.test(value)) return { kind: "time", us: Number(value) };
+  return null;
+}
+
+function anchorToParam(anchor: Anchor | null): string | null {
+  if (!anchor || anchor.kind === "start") return null;
+  return anchor.kind === "end" ? "end" : String(anchor.us);
+}
+
+export function parseRoute(hash: string): Route {
+  const rest = hash.replace(/^#\/?/, "");
+  const q = rest.indexOf("?");
+  const params = new URLSearchParams(q >= 0 ? rest.slice(q + 1) : "");
+  const filters: Filters = {};
+  for (const key of FILTER_KEYS) {
+    const value = params.get(key);
+    if (value !== null && value !== "") filters[key] = value;
+  }
+  return {
+    view: viewFromHash(hash),
+    tenant: params.get("tenant"),
+    filters,
+    at: anchorFromParam(params.get("at")),
+    event: params.get("event") || null,
+  };
+}
+
+/** The hash for a route; keys in a fixed order, so equal routes give equal hashes. */
+export function formatRoute(route: Route): string {
+  const params = new URLSearchParams();
+  if (route.tenant !== null) params.set("tenant", route.tenant);
+  const filters = normalizeFilters(route.filters);
+  for (const key of FILTER_KEYS) {
+    const value = filters[key];
+    if (value !== undefined) params.set(key, value);
+  }
+  const at = anchorToParam(route.at);
+  if (at !== null) params.set("at", at);
+  if (route.event) params.set("event", route.event);
+  const query = params.toString();
+  return `${hashForView(route.view)}${query ? `?${query}` : ""}`;
 }

@@ -2,6 +2,7 @@
 //! printing; scripts depend on the `--json` shapes, so they are part of the contract.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -59,6 +60,21 @@ enum Command {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the UI and its API to a browser on this machine (http://127.0.0.1:7420/).
+    ///
+    /// Listens on a loopback address only, unless --allow-remote: there is no authentication,
+    /// and anyone who reaches the port reads every event in the store.
+    Serve {
+        /// Port to listen on (0 picks a free one; the URL is printed either way).
+        #[arg(long, default_value_t = trailview_server::DEFAULT_PORT)]
+        port: u16,
+        /// Address to listen on: 127.0.0.1, ::1 or `localhost`; others need --allow-remote.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Listen on a non-loopback address (no authentication: only on a network you trust).
+        #[arg(long)]
+        allow_remote: bool,
     },
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
@@ -162,6 +178,56 @@ fn open_existing(db: &Option<PathBuf>) -> Result<Store> {
 fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = BufWriter::new(io::stdout().lock());
     match cli.command {
+        Command::Serve {
+            port,
+            host,
+            allow_remote,
+        } => {
+            let ip = listen_ip(&host)?;
+            if !ip.is_loopback() && !allow_remote {
+                bail!(
+                    "refusing to serve on {host}: that address is reachable from other machines, \
+                     and anyone who reaches it reads every event in the store (there is no \
+                     authentication). Use --host 127.0.0.1, or pass --allow-remote if that is \
+                     really what you want"
+                );
+            }
+            let store_path = cli
+                .db
+                .clone()
+                .unwrap_or_else(trailview_core::default_store_path);
+            let ui_dist = ui_dist();
+            if !ui_dist.join("index.html").is_file() {
+                eprintln!(
+                    "trailview: warning: no built UI in {} (build it with `npm --prefix ui run \
+                     build`, or set TRAILVIEW_UI_DIST): serving the API only",
+                    ui_dist.display()
+                );
+            }
+            let opts = trailview_server::ServeOptions {
+                store_path: store_path.clone(),
+                addr: SocketAddr::new(ip, port),
+                ui_dist: Some(ui_dist),
+                allow_remote,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                // Each blocking task may hold an SQLite connection and its page cache.
+                .max_blocking_threads(16)
+                .build()
+                .context("starting the server's runtime")?;
+            runtime.block_on(async {
+                let server = trailview_server::Server::bind(opts).await?;
+                writeln!(
+                    out,
+                    "Trailview is serving {} at {} (Ctrl-C to stop)",
+                    store_path.display(),
+                    server.url()
+                )?;
+                out.flush()?;
+                server.run(trailview_server::shutdown_signal()).await
+            })?;
+        }
         Command::Ingest { paths, json } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();
@@ -338,6 +404,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The address `--host` names: an IP address, or `localhost`.
+fn listen_ip(host: &str) -> Result<IpAddr> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    host.trim_matches(|c| c == '[' || c == ']')
+        .parse()
+        .with_context(|| format!("--host {host:?} is not an IP address (or `localhost`)"))
+}
+
+/// The built UI: `$TRAILVIEW_UI_DIST`, else the `ui/dist` of the repository this binary was
+/// built from.
+fn ui_dist() -> PathBuf {
+    match std::env::var_os("TRAILVIEW_UI_DIST").filter(|p| !p.is_empty()) {
+        Some(p) => PathBuf::from(p),
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../ui/dist")),
+    }
 }
 
 fn bound(s: &str) -> Result<time::Micros> {

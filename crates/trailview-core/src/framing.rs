@@ -137,6 +137,16 @@ impl<R: Read> Src<R> {
         Ok(())
     }
 
+    /// Skip the whitespace at the front of the available bytes; true if a significant byte
+    /// follows in them.
+    fn skip_ws(&mut self) -> bool {
+        let avail = self.avail();
+        let n = avail.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        let more = n < avail.len();
+        self.advance(n);
+        more
+    }
+
     fn advance(&mut self, n: usize) {
         let s = &self.buf[self.pos..self.pos + n];
         self.line += memchr::memchr_iter(b'\n', s).count() as u64;
@@ -361,49 +371,64 @@ impl<R: Read> Framer<R> {
             self.src.advance(BOM.len());
         }
         // Skip leading whitespace to the first significant byte.
-        loop {
-            let n = self
-                .src
-                .avail()
-                .iter()
-                .take_while(|b| b.is_ascii_whitespace())
-                .count();
-            let all = n == self.src.avail().len();
-            self.src.advance(n);
-            if !all || !self.src.fill()? {
-                break;
-            }
-        }
+        while !self.src.skip_ws() && self.src.fill()? {}
         match self.src.avail().first() {
             Some(b'[') => return Ok(Mode::Values),
             Some(b'{') => {}
             _ => return Ok(Mode::Lines),
         }
-        // An object: NDJSON if the first line holds a whole value; a (pretty-printed) document
-        // if the first line ends the way pretty-printers break lines.
+        // An object. NDJSON when the first line holds a whole value, or when the line after it
+        // starts a new object at column 0 (a cut-short first line must not swallow the file);
+        // a (pretty-printed) document when the first line ends the way pretty-printers break
+        // lines and the next one continues it.
         let mut seen = 0;
         loop {
             let avail = self.src.avail();
-            if let Some(nl) = memchr::memchr(b'\n', &avail[seen..]) {
-                let line = &avail[..seen + nl];
+            let first_nl = memchr::memchr(b'\n', &avail[seen.min(avail.len())..]).map(|i| i + seen);
+            if let Some(nl) = first_nl {
+                let line = &avail[..nl];
+                if records_prefix(line).is_some() {
+                    return Ok(Mode::Values);
+                }
                 let mut scan = Scan::new(b'{');
                 let closes = scan
                     .feed(line)
                     .is_some_and(|end| line[end..].iter().all(u8::is_ascii_whitespace));
-                if closes && records_prefix(line).is_none() {
+                if closes {
                     return Ok(Mode::Lines);
                 }
                 let last = line.iter().rev().find(|b| !b.is_ascii_whitespace());
-                let pretty = matches!(last, Some(b'{' | b'[' | b',' | b':'));
-                return Ok(if pretty || records_prefix(line).is_some() {
+                if !matches!(last, Some(b'{' | b'[' | b',' | b':')) {
+                    return Ok(Mode::Lines);
+                }
+                // Look at the next non-blank line.
+                let rest = &avail[nl + 1..];
+                match rest
+                    .iter()
+                    .position(|b| !b.is_ascii_whitespace() || *b == b'\n')
+                {
+                    Some(_) => {
+                        let next = rest
+                            .split(|b| *b == b'\n')
+                            .find(|l| l.iter().any(|b| !b.is_ascii_whitespace()));
+                        match next {
+                            Some(l) if l.first() == Some(&b'{') => return Ok(Mode::Lines),
+                            Some(_) => return Ok(Mode::Values),
+                            None if self.src.eof => return Ok(Mode::Values),
+                            None => {}
+                        }
+                    }
+                    None if self.src.eof => return Ok(Mode::Values),
+                    None => {}
+                }
+            }
+            seen = avail.len();
+            if seen > 2 * MAX_RECORD_BYTES || !self.src.fill()? {
+                return Ok(if first_nl.is_some() {
                     Mode::Values
                 } else {
                     Mode::Lines
                 });
-            }
-            seen = avail.len();
-            if seen > MAX_RECORD_BYTES || !self.src.fill()? {
-                return Ok(Mode::Lines);
             }
         }
     }
@@ -418,6 +443,9 @@ impl<R: Read> Framer<R> {
             offset: start_offset,
         });
         let mut first = true;
+        // A `\r` at the end of a chunk may be half of a CRLF: hold it back until the next byte
+        // says whether it is framing or data, so size limits and hashes never count it wrongly.
+        let mut held_cr = false;
         let ended_with_newline;
         loop {
             let avail = self.src.avail();
@@ -428,26 +456,40 @@ impl<R: Read> Framer<R> {
             }
             first = false;
             if let Some(nl) = memchr::memchr(b'\n', avail) {
-                acc.push(&avail[..nl]);
+                let mut line = &avail[..nl];
+                if held_cr && nl > 0 {
+                    acc.push(b"\r");
+                }
+                if line.last() == Some(&b'\r') {
+                    line = &line[..nl - 1];
+                }
+                acc.push(line);
                 self.src.advance(nl + 1);
                 ended_with_newline = true;
                 break;
             }
+            if held_cr && !avail.is_empty() {
+                acc.push(b"\r");
+                held_cr = false;
+            }
             let n = avail.len();
-            acc.push(avail);
+            let mut chunk = avail;
+            if chunk.last() == Some(&b'\r') {
+                chunk = &chunk[..n - 1];
+                held_cr = true;
+            }
+            acc.push(chunk);
             self.src.advance(n);
             if !self.src.fill()? {
+                if held_cr {
+                    acc.push(b"\r"); // a lone CR at the very end is data
+                }
                 ended_with_newline = false;
                 break;
             }
         }
         if !ended_with_newline && acc.len == 0 {
             return Ok(false);
-        }
-        // A CRLF line ending is framing too.
-        if acc.hasher.is_none() && acc.bytes.last() == Some(&b'\r') {
-            acc.bytes.pop();
-            acc.len -= 1;
         }
         let frame = acc.finish(false);
         match frame {
@@ -496,17 +538,10 @@ impl<R: Read> Framer<R> {
             if self.src.avail().is_empty() && !self.src.fill()? {
                 return Ok(false);
             }
-            let c = self.src.avail()[0];
-            if c.is_ascii_whitespace() {
-                let n = self
-                    .src
-                    .avail()
-                    .iter()
-                    .take_while(|b| b.is_ascii_whitespace())
-                    .count();
-                self.src.advance(n);
-                continue;
+            if !self.src.skip_ws() {
+                continue; // only whitespace was available: read more
             }
+            let c = self.src.avail()[0];
             if self.in_array {
                 match c {
                     b',' => {

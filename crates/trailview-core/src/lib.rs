@@ -14,6 +14,7 @@
 //! projection that can be rebuilt from it.
 #![deny(missing_docs)]
 
+pub mod api;
 pub mod framing;
 pub mod generate;
 pub mod ingest;

@@ -45,7 +45,10 @@ pub const SPINE_DATA_LIMIT: usize = 1024 * 1024;
 pub const TRAILVIEW_NS: Uuid = Uuid::from_u128(0x6f1c_9a2e_5b3d_4e7a_9c21_7d0e_4b8f_a315);
 
 /// The convention an envelope came in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ts_rs::TS,
+)]
+#[ts(export_to = "../../ui/src/bindings/")]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// Event Spine (MeshOS / Axis / Smart Contracts).
@@ -153,7 +156,8 @@ impl Flags {
 }
 
 /// Who acted: `{type, id}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct Actor {
     /// `user`, `agent`, `system`, `device`, Aximo's `founder` / `operator` …, as written.
     #[serde(rename = "type")]
@@ -604,6 +608,16 @@ pub(crate) fn exceeds_depth(bytes: &[u8], limit: usize) -> bool {
     false
 }
 
+/// Parse a JSON value whose depth [`exceeds_depth`] already bounded to [`MAX_DEPTH`]: serde_json's
+/// own recursion limit (127 levels) is lifted, so a 128-deep document parses like any other.
+pub fn parse_value(text: &str) -> serde_json::Result<Value> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    de.disable_recursion_limit();
+    let v = Value::deserialize(&mut de)?;
+    de.end()?;
+    Ok(v)
+}
+
 /// The text of a scalar: strings decoded, numbers and booleans as written; `None` for null,
 /// objects and arrays.
 fn text(v: Option<&RawValue>) -> Option<String> {
@@ -631,7 +645,7 @@ fn is_object(v: &RawValue) -> bool {
 }
 
 fn value(v: &RawValue) -> Value {
-    serde_json::from_str(v.get()).unwrap_or(Value::Null)
+    parse_value(v.get()).unwrap_or(Value::Null)
 }
 
 /// Parse a dialect time field: RFC 3339 with offset, or an integer of epoch milliseconds.
@@ -1144,8 +1158,15 @@ const OTHER_SOURCE_KEYS: &[&str] = &["source", "eventSource", "service", "produc
 /// The `other` dialect: any JSON object with a readable time-like field, found at the top level
 /// or, failing that, nested (OpenTelemetry's `resourceLogs[].scopeLogs[].logRecords[].timeUnixNano`).
 fn other<'a>(raw: &'a [u8], text_: &'a str) -> Result<Normalized<'a>, Rejection> {
-    let doc: serde_json::Map<String, Value> =
-        serde_json::from_str(text_).map_err(|e| invalid_json(&e))?;
+    let doc = match parse_value(text_).map_err(|e| invalid_json(&e))? {
+        Value::Object(m) => m,
+        _ => {
+            return Err(Rejection::new(
+                Reason::NotAnObject,
+                "a record must be a JSON object",
+            ))
+        }
+    };
     let (key, t) = find_time(&doc, 0).ok_or_else(|| {
         Rejection::new(
             Reason::MissingTimestamp,

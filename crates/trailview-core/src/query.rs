@@ -10,6 +10,7 @@ use rusqlite::{params_from_iter, OptionalExtension, Row};
 use serde::Serialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use ts_rs::TS;
 
 use crate::normalize::{self, Actor, Dialect, Reason};
 use crate::store::{key128, key64, Origin, Result, Store};
@@ -138,9 +139,11 @@ impl EventQuery {
 }
 
 /// A stored event as read back: the canonical event of PRODUCT.md, plus its raw envelope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct StoredEvent {
     /// Position in the store's append order.
+    #[ts(type = "number")]
     pub seq: i64,
     /// The envelope's id (or derived).
     pub id: String,
@@ -151,6 +154,9 @@ pub struct StoredEvent {
     pub type_version: Option<String>,
     /// RFC 3339 UTC, microseconds.
     pub occurred_at: String,
+    /// The same instant in µs since the epoch: with `seq`, the keyset cursor of the timeline.
+    #[ts(type = "number")]
+    pub occurred_at_us: Micros,
     /// RFC 3339 UTC, microseconds.
     pub received_at: String,
     /// The tenant; empty for personal events.
@@ -170,8 +176,10 @@ pub struct StoredEvent {
     /// Trace id.
     pub trace_id: Option<String>,
     /// Dialect identity fields.
+    #[ts(as = "BTreeMap<String, crate::api::wire::JsonValue>")]
     pub subject: BTreeMap<String, Value>,
     /// `data` / `payload`; `null` when the envelope has none.
+    #[ts(as = "crate::api::wire::JsonValue")]
     pub payload: Value,
     /// The convention it came in.
     pub dialect: Dialect,
@@ -182,6 +190,7 @@ pub struct StoredEvent {
     /// Hex SHA-256 of `raw`.
     pub raw_sha256: String,
     /// Where it came from.
+    #[ts(as = "crate::api::wire::Origin")]
     pub origin: Origin,
 }
 
@@ -200,7 +209,7 @@ fn row_to_event(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         Ok(n) => (
             n.event,
             n.payload
-                .map(|p| serde_json::from_str(p.get()).unwrap_or(Value::Null))
+                .map(|p| normalize::parse_value(p.get()).unwrap_or(Value::Null))
                 .unwrap_or(Value::Null),
         ),
         // Only a store edited behind its triggers gets here; `verify` says where.
@@ -218,6 +227,7 @@ fn row_to_event(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
         kind: event.kind,
         type_version: event.type_version,
         occurred_at: time::format_us(event.occurred_at),
+        occurred_at_us: event.occurred_at,
         received_at: time::format_us(r.get(1)?),
         tenant: r.get(2)?,
         source: event.source,
@@ -537,30 +547,38 @@ impl Store {
 }
 
 /// One bin of a histogram.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct Bucket {
     /// Start of the bin, RFC 3339.
     pub start: String,
     /// Start of the bin, µs since the epoch.
+    #[ts(type = "number")]
     pub start_us: Micros,
     /// Events in it.
+    #[ts(type = "number")]
     pub count: u64,
 }
 
 /// One quarantined record, as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct QuarantineRecord {
     /// Position in the quarantine.
+    #[ts(type = "number")]
     pub qseq: i64,
     /// When it was refused.
     pub received_at: String,
     /// File, bundle or connection.
     pub origin: String,
     /// 1-based line.
+    #[ts(as = "Option<f64>")]
     pub line: Option<u64>,
     /// Index in an enclosing array.
+    #[ts(as = "Option<f64>")]
     pub index: Option<u64>,
     /// Byte offset.
+    #[ts(as = "Option<f64>")]
     pub offset: Option<u64>,
     /// Reason code.
     pub reason: String,
@@ -571,6 +589,7 @@ pub struct QuarantineRecord {
     /// For conflicts: the id.
     pub event_id: Option<String>,
     /// Raw length in bytes.
+    #[ts(type = "number")]
     pub raw_len: u64,
     /// Hex SHA-256 of the raw bytes.
     pub raw_sha256: String,
@@ -579,11 +598,13 @@ pub struct QuarantineRecord {
 }
 
 /// Per-tenant counts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct TenantStats {
     /// The tenant ("" = personal).
     pub tenant: String,
     /// Its events.
+    #[ts(type = "number")]
     pub events: u64,
     /// Earliest `occurred_at`.
     pub first_occurred_at: String,
@@ -592,23 +613,29 @@ pub struct TenantStats {
 }
 
 /// What `stats` reports.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct Stats {
     /// The store file.
     pub path: String,
     /// Stored events.
+    #[ts(type = "number")]
     pub events: u64,
     /// Quarantined records.
+    #[ts(type = "number")]
     pub quarantined: u64,
     /// The last `seq`.
+    #[ts(type = "number")]
     pub last_seq: i64,
     /// Hash-chain head, hex.
     pub head: String,
     /// Per tenant.
     pub tenants: Vec<TenantStats>,
     /// Per dialect.
+    #[ts(as = "BTreeMap<String, f64>")]
     pub dialects: BTreeMap<String, u64>,
     /// Per quarantine reason.
+    #[ts(as = "BTreeMap<String, f64>")]
     pub quarantine: BTreeMap<String, u64>,
 }
 

@@ -212,10 +212,11 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 -- Interned names: integer keys keep the hot indexes compact.
 CREATE TABLE tenants (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
@@ -300,7 +301,32 @@ CREATE TRIGGER quarantine_no_update BEFORE UPDATE ON quarantine
 BEGIN SELECT RAISE(ABORT, 'quarantine is append-only: UPDATE refused'); END;
 CREATE TRIGGER quarantine_no_delete BEFORE DELETE ON quarantine
 BEGIN SELECT RAISE(ABORT, 'quarantine is append-only: DELETE refused'); END;
-"#];
+"#,
+    // `INSERT OR REPLACE` deletes the row it collides with without firing DELETE triggers (unless a
+    // connection turns on recursive_triggers): refuse an insert that would overwrite a position, and
+    // (quarantine) skip one that would replace an identity, as the store's own INSERT OR IGNORE does.
+    r#"
+CREATE TRIGGER events_no_replace BEFORE INSERT ON events
+BEGIN
+    SELECT RAISE(ABORT, 'events are append-only: seq must follow the last one')
+    WHERE NEW.seq <= (SELECT max(seq) FROM events);
+    SELECT RAISE(IGNORE)
+    WHERE EXISTS (SELECT 1 FROM events WHERE tenant = NEW.tenant AND ident = NEW.ident
+                  AND dialect = NEW.dialect AND id_scope = NEW.id_scope);
+END;
+-- A new quarantine row's qseq is assigned by SQLite (NEW.qseq is -1 here) unless given.
+CREATE TRIGGER quarantine_no_replace BEFORE INSERT ON quarantine
+BEGIN
+    SELECT RAISE(ABORT, 'quarantine is append-only: qseq must follow the last one')
+    WHERE NEW.qseq > 0 AND NEW.qseq <= (SELECT max(qseq) FROM quarantine);
+    SELECT RAISE(IGNORE)
+    WHERE EXISTS (SELECT 1 FROM quarantine WHERE origin = NEW.origin
+                  AND ifnull(origin_offset, -1) = ifnull(NEW.origin_offset, -1)
+                  AND ifnull(origin_index, -1) = ifnull(NEW.origin_index, -1)
+                  AND raw_sha256 = NEW.raw_sha256 AND reason = NEW.reason);
+END;
+"#,
+];
 
 /// How big SQLite's page cache may grow, in KiB: enough for the indexes of a 1M-event store
 /// (≈140 MB measured; below that, random-key index pages thrash and ingest slows by ≈20%) while
@@ -359,9 +385,19 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         Self::configure(&conn)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
         let mut store = Store::from_conn(conn, path, false)?;
+        // Refuse someone else's database before changing anything about it (WAL is persistent).
+        store.check_foreign()?;
+        store.conn.pragma_update(None, "journal_mode", "WAL")?;
         store.migrate()?;
+        // The triggers guard the file against every *other* writer (scripts, tools, sqlite3).
+        // This connection's inserts are append-only by construction (seq = last + 1, ON CONFLICT
+        // DO NOTHING, never an UPDATE or DELETE; tests/invariants.rs holds it to that), and a
+        // BEFORE INSERT trigger of any kind costs ingest ≈30%, so it runs without them.
+        store.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_TRIGGER,
+            false,
+        )?;
         store.load_chain()?;
         Ok(store)
     }
@@ -421,7 +457,7 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<()> {
+    fn check_foreign(&self) -> Result<()> {
         let version: i64 = self
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))?;
@@ -440,6 +476,13 @@ impl Store {
                 )));
             }
         }
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = self.conn.transaction()?;
             tx.execute_batch(sql)?;
@@ -662,9 +705,11 @@ impl Store {
             events += 1;
             expected_seq += 1;
             let problem = if seq != expected_seq {
-                Err(format!(
-                    "expected seq {expected_seq}, found {seq}: a row is missing or moved"
-                ))
+                fail = Some((
+                    expected_seq,
+                    format!("seq {expected_seq} is missing (the next row is seq {seq})"),
+                ));
+                break;
             } else {
                 let sha: [u8; 32] = Sha256::digest(raw).into();
                 let link = rederive(raw, &stored)
@@ -877,11 +922,13 @@ enum Inserted {
 
 /// The same JSON, re-encoded (whitespace, key order, escapes)?
 fn same_json(a: &[u8], b: &[u8]) -> bool {
-    match (
-        serde_json::from_slice::<serde_json::Value>(a),
-        serde_json::from_slice::<serde_json::Value>(b),
-    ) {
-        (Ok(x), Ok(y)) => x == y,
+    let parse = |bytes: &[u8]| {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| normalize::parse_value(t).ok())
+    };
+    match (parse(a), parse(b)) {
+        (Some(x), Some(y)) => x == y,
         _ => false,
     }
 }

@@ -28,7 +28,8 @@ fn store_with(events: u64) -> (tempfile::TempDir, Store) {
 }
 
 fn key(e: &StoredEvent) -> (i64, i64) {
-    (parse_rfc3339(&e.occurred_at).unwrap(), e.seq)
+    assert_eq!(parse_rfc3339(&e.occurred_at).unwrap(), e.occurred_at_us);
+    (e.occurred_at_us, e.seq)
 }
 
 fn busiest_tenant(store: &Store) -> String {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AppInfo } from "../bindings/AppInfo";
 import { BackendError, detectBackendKind, HttpBackend, selectBackend, TauriBackend } from ".";
-import type { Invoke } from "./tauri";
+import type { Invoke, Listen } from "./tauri";
 
 const INFO: AppInfo = { version: "0.1.0", db_path: "/data/trailview.db", store_error: null };
 
@@ -79,5 +79,100 @@ describe("HttpBackend", () => {
     await expect(new HttpBackend("", fetchFn).appInfo()).rejects.toMatchObject({
       code: "unreachable",
     });
+  });
+});
+
+describe("every operation crosses with its docs/API.md name and parameters", () => {
+  function recordingInvoke(answer: unknown = {}) {
+    const calls: [string, Record<string, unknown> | undefined][] = [];
+    const invoke = (async (command: string, args?: Record<string, unknown>) => {
+      calls.push([command, args]);
+      return answer;
+    }) as Invoke;
+    return { invoke, calls };
+  }
+
+  it("Tauri: filter operations take `req`, the others their parameters by name", async () => {
+    const { invoke, calls } = recordingInvoke();
+    const b = new TauriBackend(invoke);
+    await b.stats();
+    await b.events({ tenant: "", type: "approval.*", after: "1:2", limit: 200 });
+    await b.event("acme", "evt-1");
+    await b.histogram({ tenant: "acme", from: 1, to: 2, buckets: 10 });
+    await b.quarantine(50);
+    await b.verify();
+    await b.loadDemo(20000);
+    await b.ingestFiles(["/tmp/a.ndjson"]);
+    expect(calls).toEqual([
+      ["stats", undefined],
+      ["events", { req: { tenant: "", type: "approval.*", after: "1:2", limit: 200 } }],
+      ["event", { tenant: "acme", id: "evt-1" }],
+      ["histogram", { req: { tenant: "acme", from: 1, to: 2, buckets: 10 } }],
+      ["quarantine", { limit: 50 }],
+      ["verify", undefined],
+      ["load_demo", { events: 20000 }],
+      ["ingest_files", { paths: ["/tmp/a.ndjson"] }],
+    ]);
+  });
+
+  it("Tauri: ingest progress arrives from the `ingest_progress` event until unsubscribed", async () => {
+    const heard: unknown[] = [];
+    let emit: ((e: { payload: unknown }) => void) | null = null;
+    let unlistened = false;
+    const listen = (async (event: string, handler: (e: { payload: unknown }) => void) => {
+      expect(event).toBe("ingest_progress");
+      emit = handler;
+      return () => {
+        unlistened = true;
+      };
+    }) as Listen;
+    const stop = new TauriBackend(recordingInvoke().invoke, listen).onIngestProgress((p) => heard.push(p));
+    await Promise.resolve();
+    (emit as unknown as (e: { payload: unknown }) => void)({ payload: { path: "a", bytes_read: 1 } });
+    stop();
+    expect(heard).toEqual([{ path: "a", bytes_read: 1 }]);
+    expect(unlistened).toBe(true);
+  });
+
+  function recordingFetch(body: unknown = {}) {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push({ url: String(input), init });
+      return new Response(JSON.stringify(body), { status: 200 });
+    }) as typeof fetch;
+    return { fetchFn, seen };
+  }
+
+  it("HTTP: reads are GETs with query parameters, the empty tenant kept, absent ones left out", async () => {
+    const { fetchFn, seen } = recordingFetch();
+    const b = new HttpBackend("", fetchFn);
+    await b.events({ tenant: "", type: "code.*", before: "5:6", desc: true, limit: 200 });
+    await b.event("acme", "a&b");
+    await b.histogram({ tenant: "acme", from: 10, to: 20, buckets: 2 });
+    await b.quarantine();
+    expect(seen.map((s) => s.url)).toEqual([
+      "/api/events?tenant=&type=code.*&before=5%3A6&desc=true&limit=200",
+      "/api/event?tenant=acme&id=a%26b",
+      "/api/histogram?tenant=acme&from=10&to=20&buckets=2",
+      "/api/quarantine",
+    ]);
+    expect(seen.every((s) => (s.init?.method ?? "GET") === "GET")).toBe(true);
+  });
+
+  it("HTTP: load_demo is a POST with a JSON body", async () => {
+    const { fetchFn, seen } = recordingFetch({ accepted: 1, duplicates: 0, quarantined: 0, files: [] });
+    await new HttpBackend("", fetchFn).loadDemo(500);
+    expect(seen[0]?.url).toBe("/api/load_demo");
+    expect(seen[0]?.init?.method).toBe("POST");
+    expect(seen[0]?.init?.body).toBe(JSON.stringify({ events: 500 }));
+    expect(new Headers(seen[0]?.init?.headers).get("Content-Type")).toBe("application/json");
+  });
+
+  it("HTTP: opening files by path is the desktop's, said without a request", async () => {
+    const { fetchFn, seen } = recordingFetch();
+    await expect(new HttpBackend("", fetchFn).ingestFiles(["/x"])).rejects.toMatchObject({
+      code: "desktop_only",
+    });
+    expect(seen).toEqual([]);
   });
 });

@@ -2,4 +2,4 @@ export { BackendProvider, useBackend } from "./context";
 export { HttpBackend } from "./http";
 export { detectBackendKind, selectBackend } from "./select";
 export { TauriBackend } from "./tauri";
-export { type Backend, BackendError, type BackendKind, isCommandError } from "./types";
+export { type Backend, BackendError, type BackendKind, isApiError } from "./types";

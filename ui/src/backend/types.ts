@@ -5,23 +5,55 @@
  * exist so that the same UI runs in the desktop window (Tauri IPC) and in a browser against
  * `trailview serve` (HTTP), which is also how the browser tests drive it.
  *
- * Every method maps to exactly one backend command of the same name:
- * - Tauri: `invoke("<command>", args)`;
- * - HTTP: `GET /api/<command>` (arguments as query parameters) answering JSON, with errors as a
- *   non-2xx status and a `{code, message}` body.
+ * Every method maps to exactly one operation of docs/API.md, by the same (snake_case) name:
+ * - Tauri: `invoke("<command>", args)`: a request object as `{req}`, other parameters by name;
+ * - HTTP: `GET /api/<command>?<params>` for reads, `POST /api/<command>` with a JSON body for
+ *   writes, answering JSON, with errors as a non-2xx status and a `{code, message}` body.
  *
  * Wire types come from `ui/src/bindings/`, generated from the Rust types; never redefine them here.
  */
 import type { AppInfo } from "../bindings/AppInfo";
-import type { CommandError } from "../bindings/CommandError";
+import type { ApiError } from "../bindings/ApiError";
+import type { Bucket } from "../bindings/Bucket";
+import type { EventPage } from "../bindings/EventPage";
+import type { EventsRequest } from "../bindings/EventsRequest";
+import type { HistogramRequest } from "../bindings/HistogramRequest";
+import type { IngestProgress } from "../bindings/IngestProgress";
+import type { IngestSummary } from "../bindings/IngestSummary";
+import type { QuarantineRecord } from "../bindings/QuarantineRecord";
+import type { Stats } from "../bindings/Stats";
+import type { StoredEvent } from "../bindings/StoredEvent";
+import type { VerifyReport } from "../bindings/VerifyReport";
 
 export type BackendKind = "tauri" | "http";
 
+/** docs/API.md, one method per operation, same names (camelCase here, snake_case on the wire). */
 export interface Backend {
   /** Which transport this is; shown in the UI so a support engineer knows where they are. */
   readonly kind: BackendKind;
   /** Version of the backend and the path of the store it opened. */
   appInfo(): Promise<AppInfo>;
+  /** Counts per tenant, dialect and quarantine reason; the tenants feed the switcher. */
+  stats(): Promise<Stats>;
+  /** One keyset page of a tenant's events; `total` ignores the cursors. */
+  events(req: EventsRequest): Promise<EventPage>;
+  /** One event by identity; `not_found` when there is none. */
+  event(tenant: string, id: string): Promise<StoredEvent>;
+  /** Event counts per time bin over `[from, to)` µs. */
+  histogram(req: HistogramRequest): Promise<Bucket[]>;
+  /** Refused records, oldest first. */
+  quarantine(limit?: number): Promise<QuarantineRecord[]>;
+  /** Re-checks the hash chain and every event against its raw bytes. */
+  verify(): Promise<VerifyReport>;
+  /** Appends the deterministic demo data set (all dialects). */
+  loadDemo(events?: number): Promise<IngestSummary>;
+  /** Ingests files by path: desktop only (a browser cannot name local files). */
+  ingestFiles(paths: string[]): Promise<IngestSummary>;
+  /**
+   * Calls `handler` with each `ingest_progress` notice while `ingestFiles` runs; returns the
+   * unsubscribe function. The HTTP backend has no such notices and never calls it.
+   */
+  onIngestProgress(handler: (progress: IngestProgress) => void): () => void;
 }
 
 /**
@@ -32,7 +64,7 @@ export interface Backend {
  * `unreachable` (HTTP request failed), `bad_response` (the answer was not the expected JSON),
  * `ipc` (Tauri rejected the call with something that was not a `{code, message}`).
  */
-export class BackendError extends Error implements CommandError {
+export class BackendError extends Error implements ApiError {
   readonly code: string;
 
   constructor(code: string, message: string) {
@@ -43,7 +75,7 @@ export class BackendError extends Error implements CommandError {
 }
 
 /** True for a value shaped like the backend's `{code, message}` error. */
-export function isCommandError(value: unknown): value is CommandError {
+export function isApiError(value: unknown): value is ApiError {
   if (typeof value !== "object" || value === null) return false;
   const v = value as Record<string, unknown>;
   return typeof v.code === "string" && typeof v.message === "string";

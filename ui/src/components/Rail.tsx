@@ -1,6 +1,9 @@
 import { type KeyboardEvent, useRef, useState } from "react";
-import { hashForView, VIEWS, type ViewId } from "../routing";
+import { useStats } from "../data/queries";
+import { formatRoute, VIEWS, type ViewId } from "../routing";
+import { useRoute } from "../state/route";
 import { Mark, ViewIcon } from "./Icon";
+import { StoreFacts } from "./StoreFacts";
 import { TenantSwitcher } from "./TenantSwitcher";
 
 /**
@@ -11,6 +14,16 @@ import { TenantSwitcher } from "./TenantSwitcher";
  */
 export function Rail({ view }: { view: ViewId }) {
   const links = useRef<(HTMLAnchorElement | null)[]>([]);
+  const route = useRoute();
+  const stats = useStats();
+  // Counts beside views (a hint, so CSS draws them; the title says it in words).
+  const counts: Partial<Record<ViewId, { n: number; title: string }>> = {};
+  if (stats.data && stats.data.quarantined > 0) {
+    counts.sources = {
+      n: stats.data.quarantined,
+      title: `${stats.data.quarantined.toLocaleString("en-US")} quarantined records`,
+    };
+  }
   const activeIndex = VIEWS.findIndex((v) => v.id === view);
   // Which item holds the tab stop; follows the active view until the arrows move it.
   const [focusIndex, setFocusIndex] = useState<number | null>(null);
@@ -54,6 +67,7 @@ export function Rail({ view }: { view: ViewId }) {
         <ul className="rail-list">
           {VIEWS.map((v, index) => {
             const current = v.id === view;
+            const count = counts[v.id];
             return (
               <li key={v.id}>
                 <a
@@ -61,12 +75,15 @@ export function Rail({ view }: { view: ViewId }) {
                     links.current[index] = el;
                   }}
                   className="rail-link"
-                  href={hashForView(v.id)}
+                  // Views share the tenant, filters and open event.
+                  href={formatRoute({ ...route, view: v.id })}
                   aria-current={current ? "page" : undefined}
                   tabIndex={index === tabStop ? 0 : -1}
                   onKeyDown={(e) => onKeyDown(e, index)}
                   onFocus={() => setFocusIndex(index)}
                   data-view={v.id}
+                  data-count={count ? count.n.toLocaleString("en-US") : undefined}
+                  title={count?.title}
                 >
                   <ViewIcon view={v.id} />
                   <span>{v.label}</span>
@@ -76,6 +93,7 @@ export function Rail({ view }: { view: ViewId }) {
           })}
         </ul>
       </nav>
+      <StoreFacts />
     </aside>
   );
 }

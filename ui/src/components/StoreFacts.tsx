@@ -1,0 +1,49 @@
+import { useBackend } from "../backend";
+import { useAppInfo, useStats } from "../data/queries";
+import { CopyableText } from "./CopyableText";
+
+const SERVED_BY = {
+  tauri: "Desktop window (Tauri IPC)",
+  http: "Browser (HTTP API)",
+} as const;
+
+/**
+ * Which store this window reads and which backend answers (the first thing support asks), at the
+ * foot of the rail on every view. Failures are shown as alerts by the views; here they are quiet.
+ */
+export function StoreFacts() {
+  const backend = useBackend();
+  const info = useAppInfo();
+  const stats = useStats();
+  return (
+    <section className="store" aria-labelledby="store-title" aria-busy={info.isPending}>
+      <h2 id="store-title" className="store-title">
+        Store
+      </h2>
+      {info.isPending && <p className="muted small">Reading store information…</p>}
+      {info.isError && <p className="muted small">Store information unavailable.</p>}
+      {info.isSuccess && (
+        <dl className="store-facts" data-testid="app-info">
+          <dt>Version</dt>
+          <dd className="mono" data-testid="app-version">
+            {info.data.version}
+          </dd>
+          <dt>File</dt>
+          <dd data-testid="db-path">
+            <CopyableText text={info.data.db_path} max={26} />
+          </dd>
+          {stats.data && (
+            <>
+              <dt>Events</dt>
+              <dd className="mono" data-testid="store-events">
+                {stats.data.events.toLocaleString("en-US")}
+              </dd>
+            </>
+          )}
+          <dt>Served by</dt>
+          <dd data-testid="backend-kind">{SERVED_BY[backend.kind]}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
