@@ -272,6 +272,9 @@ pub fn ingest_reader<R: Read + Send>(
             source: e,
         })
     })?;
+    if prog.file.accepted > 0 {
+        store.refresh_planner_stats()?;
+    }
     progress(&prog);
     Ok(prog.file)
 }

@@ -1,0 +1,171 @@
+//! Timeline query benchmark: `cargo bench -p trailview-core --bench query -- --db STORE`
+//! (a store made by `trailview ingest`, e.g. of `trailview generate --events 1000000`).
+//!
+//! For the busiest tenant and each filter a view uses, it times a page of 200 events at random
+//! keyset cursors (p50 / p99 over many runs), the count, and the histogram of the tenant's whole
+//! range. A benchmark, not a test: read the figures beside the load the run printed.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use trailview_core::query::{EventQuery, TenantScope, TypePattern};
+use trailview_core::store::Store;
+
+/// SplitMix64, so the cursors are the same run to run.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let db = args
+        .iter()
+        .position(|a| a == "--db")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .expect("--db STORE (a store made by `trailview ingest`)");
+    let runs: usize = args
+        .iter()
+        .position(|a| a == "--runs")
+        .and_then(|i| args.get(i + 1))
+        .map_or(200, |n| n.parse().expect("--runs N"));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let store = Store::open_read_only(&db).expect("open store");
+    let stats = store.stats().expect("stats");
+    let tenant = stats
+        .tenants
+        .iter()
+        .max_by_key(|t| t.events)
+        .expect("a store with events")
+        .clone();
+    println!(
+        "store: {} ({} events); tenant {:?} ({} events); load {}",
+        db.display(),
+        stats.events,
+        tenant.tenant,
+        tenant.events,
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let base = EventQuery::new(TenantScope::One(tenant.tenant.clone()));
+    let sample = {
+        let mut q = base.clone();
+        q.limit = Some(2000);
+        store.events(&q).expect("events")
+    };
+    let user = sample
+        .iter()
+        .find_map(|e| e.user_id.clone())
+        .expect("a user");
+    let source = sample
+        .iter()
+        .map(|e| e.source.clone())
+        .find(|s| !s.is_empty())
+        .expect("a source");
+    let corr = sample
+        .iter()
+        .find_map(|e| e.correlation_id.clone())
+        .expect("a correlation");
+    let filters: Vec<(&str, EventQuery)> = vec![
+        ("tenant only", base.clone()),
+        ("type approval.* + approval_*", {
+            let mut q = base.clone();
+            q.types = Some(TypePattern::new("approval*").unwrap());
+            q
+        }),
+        ("type **.requested", {
+            let mut q = base.clone();
+            q.types = Some(TypePattern::new("**.requested").unwrap());
+            q
+        }),
+        ("user (personal timeline)", {
+            let mut q = base.clone();
+            q.user_id = Some(user);
+            q
+        }),
+        ("source", {
+            let mut q = base.clone();
+            q.source = Some(source);
+            q
+        }),
+        ("correlation", {
+            let mut q = base.clone();
+            q.correlation_id = Some(corr);
+            q
+        }),
+    ];
+    let first = sample[0].occurred_at_us;
+    let last = store
+        .events(&{
+            let mut q = base.clone();
+            q.descending = true;
+            q.limit = Some(1);
+            q
+        })
+        .expect("last")[0]
+        .occurred_at_us;
+    let mut rng = Rng(42);
+    println!(
+        "{:<30} {:>10} {:>10} {:>10} {:>8}",
+        "filter", "page p50", "page p99", "count", "matches"
+    );
+    for (name, q) in &filters {
+        let mut times = Vec::with_capacity(runs);
+        for i in 0..runs {
+            let mut q = q.clone();
+            q.limit = Some(200);
+            if i % 2 == 1 {
+                // Paging from a random point in time, newest first half of the time.
+                let at = first + (rng.next() % (last - first).max(1) as u64) as i64;
+                if i % 4 == 1 {
+                    q.after = Some((at, 0));
+                } else {
+                    q.before = Some((at, i64::MAX));
+                    q.descending = true;
+                }
+            }
+            let t = Instant::now();
+            let page = store.events(&q).expect("page");
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            std::hint::black_box(page);
+        }
+        times.sort_by(f64::total_cmp);
+        let t = Instant::now();
+        let n = store.count(q).expect("count");
+        let count_ms = t.elapsed().as_secs_f64() * 1e3;
+        println!(
+            "{name:<30} {:>8.2}ms {:>8.2}ms {:>8.1}ms {n:>8}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            count_ms
+        );
+    }
+    let mut times = Vec::new();
+    for _ in 0..20 {
+        let t = Instant::now();
+        let bins = store
+            .histogram(&base, first, last + 1, 200)
+            .expect("histogram");
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        std::hint::black_box(bins);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "histogram, whole range, 200 bins: p50 {:.1}ms, max {:.1}ms",
+        percentile(&times, 0.5),
+        times[times.len() - 1]
+    );
+}
