@@ -778,21 +778,16 @@ pub mod de {
 }
 
 // ---------------------------------------------------------------------------------------------
-// TypeScript-only mirrors
+// The TypeScript shape of arbitrary JSON
 // ---------------------------------------------------------------------------------------------
 
-/// TypeScript shapes of crossing types defined in modules that do not derive `TS` themselves
-/// (`store`, `ingest`), and of arbitrary JSON. Only their generated TypeScript is used; a test
-/// checks that each serializes exactly as the type it mirrors (and the exhaustive conversions
-/// below stop compiling when a mirrored type gains a field). Once those modules derive `TS`,
-/// delete the mirror and point the `#[ts(as = …)]` uses at the real type.
+/// The TypeScript shape of a `serde_json::Value` (payloads, subject attributes): only its
+/// generated TypeScript is used, through `#[ts(as = …)]`.
 pub mod wire {
     use std::collections::BTreeMap;
 
     use serde::Serialize;
     use ts_rs::TS;
-
-    use crate::{ingest, store};
 
     /// Any JSON value, as parsed.
     #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -811,145 +806,6 @@ pub mod wire {
         Array(Vec<JsonValue>),
         /// An object.
         Object(BTreeMap<String, JsonValue>),
-    }
-
-    /// Mirror of [`store::Origin`]: where a record came from.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-    #[ts(export_to = "../../ui/src/bindings/")]
-    pub struct Origin {
-        /// The file path, bundle, or connection.
-        pub source: String,
-        /// 1-based line.
-        #[ts(as = "Option<f64>")]
-        pub line: Option<u64>,
-        /// Index in an enclosing array.
-        #[ts(as = "Option<f64>")]
-        pub index: Option<u64>,
-        /// Byte offset.
-        #[ts(as = "Option<f64>")]
-        pub offset: Option<u64>,
-    }
-
-    impl From<&store::Origin> for Origin {
-        fn from(o: &store::Origin) -> Self {
-            let store::Origin {
-                source,
-                line,
-                index,
-                offset,
-            } = o;
-            Origin {
-                source: source.to_string(),
-                line: *line,
-                index: *index,
-                offset: *offset,
-            }
-        }
-    }
-
-    /// Mirror of [`store::VerifyReport`]: what `verify` found.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-    #[ts(export_to = "../../ui/src/bindings/")]
-    pub struct VerifyReport {
-        /// Everything checked out.
-        pub ok: bool,
-        /// Events checked.
-        #[ts(type = "number")]
-        pub events: u64,
-        /// Hex hash-chain head as recomputed (up to the first bad row).
-        pub head: String,
-        /// The first `seq` that failed.
-        #[ts(as = "Option<f64>")]
-        pub first_bad_seq: Option<i64>,
-        /// What failed there.
-        pub problem: Option<String>,
-    }
-
-    impl From<&store::VerifyReport> for VerifyReport {
-        fn from(r: &store::VerifyReport) -> Self {
-            let store::VerifyReport {
-                ok,
-                events,
-                head,
-                first_bad_seq,
-                problem,
-            } = r;
-            VerifyReport {
-                ok: *ok,
-                events: *events,
-                head: head.clone(),
-                first_bad_seq: *first_bad_seq,
-                problem: problem.clone(),
-            }
-        }
-    }
-
-    /// Mirror of [`ingest::FileSummary`]: counts for one input.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-    #[ts(export_to = "../../ui/src/bindings/")]
-    pub struct FileSummary {
-        /// The input's name (its path, as given).
-        pub path: String,
-        /// Newly stored events.
-        #[ts(type = "number")]
-        pub accepted: u64,
-        /// Records already stored.
-        #[ts(type = "number")]
-        pub duplicates: u64,
-        /// Records refused and quarantined.
-        #[ts(type = "number")]
-        pub quarantined: u64,
-    }
-
-    impl From<&ingest::FileSummary> for FileSummary {
-        fn from(f: &ingest::FileSummary) -> Self {
-            let ingest::FileSummary {
-                path,
-                accepted,
-                duplicates,
-                quarantined,
-            } = f;
-            FileSummary {
-                path: path.clone(),
-                accepted: *accepted,
-                duplicates: *duplicates,
-                quarantined: *quarantined,
-            }
-        }
-    }
-
-    /// Mirror of [`ingest::IngestSummary`]: counts for a whole ingest.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-    #[ts(export_to = "../../ui/src/bindings/")]
-    pub struct IngestSummary {
-        /// Newly stored events.
-        #[ts(type = "number")]
-        pub accepted: u64,
-        /// Records already stored.
-        #[ts(type = "number")]
-        pub duplicates: u64,
-        /// Records refused and quarantined.
-        #[ts(type = "number")]
-        pub quarantined: u64,
-        /// Per input, in order.
-        pub files: Vec<FileSummary>,
-    }
-
-    impl From<&ingest::IngestSummary> for IngestSummary {
-        fn from(s: &ingest::IngestSummary) -> Self {
-            let ingest::IngestSummary {
-                accepted,
-                duplicates,
-                quarantined,
-                files,
-            } = s;
-            IngestSummary {
-                accepted: *accepted,
-                duplicates: *duplicates,
-                quarantined: *quarantined,
-                files: files.iter().map(FileSummary::from).collect(),
-            }
-        }
     }
 }
 

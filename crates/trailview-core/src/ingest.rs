@@ -68,15 +68,19 @@ impl Default for IngestOptions {
 }
 
 /// Counts for one input.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct FileSummary {
     /// The input's name (its path, as given).
     pub path: String,
     /// Newly stored events.
+    #[ts(type = "number")]
     pub accepted: u64,
     /// Records already stored.
+    #[ts(type = "number")]
     pub duplicates: u64,
     /// Records refused and quarantined.
+    #[ts(type = "number")]
     pub quarantined: u64,
 }
 
@@ -91,13 +95,17 @@ impl FileSummary {
 }
 
 /// Counts for a whole ingest: the CLI's `--json` contract.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct IngestSummary {
     /// Newly stored events.
+    #[ts(type = "number")]
     pub accepted: u64,
     /// Records already stored.
+    #[ts(type = "number")]
     pub duplicates: u64,
     /// Records refused and quarantined.
+    #[ts(type = "number")]
     pub quarantined: u64,
     /// Per input, in order.
     pub files: Vec<FileSummary>,

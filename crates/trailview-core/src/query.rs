@@ -190,7 +190,6 @@ pub struct StoredEvent {
     /// Hex SHA-256 of `raw`.
     pub raw_sha256: String,
     /// Where it came from.
-    #[ts(as = "crate::api::wire::Origin")]
     pub origin: Origin,
 }
 

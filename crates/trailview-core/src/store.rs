@@ -63,15 +63,20 @@ impl StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Where a record came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct Origin {
     /// The file path, bundle, or connection.
+    #[ts(as = "String")]
     pub source: Arc<str>,
     /// 1-based line.
+    #[ts(as = "Option<f64>")]
     pub line: Option<u64>,
     /// Index in an enclosing array.
+    #[ts(as = "Option<f64>")]
     pub index: Option<u64>,
     /// Byte offset.
+    #[ts(as = "Option<f64>")]
     pub offset: Option<u64>,
 }
 
@@ -997,15 +1002,18 @@ fn rederive(raw: &[u8], s: &Stored) -> std::result::Result<String, String> {
 }
 
 /// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
 pub struct VerifyReport {
     /// Everything checked out.
     pub ok: bool,
     /// Events checked.
+    #[ts(type = "number")]
     pub events: u64,
     /// Hex hash-chain head as recomputed (up to the first bad row).
     pub head: String,
     /// The first `seq` that failed.
+    #[ts(as = "Option<f64>")]
     pub first_bad_seq: Option<i64>,
     /// What failed there.
     pub problem: Option<String>,

@@ -2,7 +2,7 @@
 import type { FileSummary } from "./FileSummary";
 
 /**
- * Mirror of [`ingest::IngestSummary`]: counts for a whole ingest.
+ * Counts for a whole ingest: the CLI's `--json` contract.
  */
 export type IngestSummary = { 
 /**
