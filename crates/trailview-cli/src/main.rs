@@ -297,33 +297,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
             q.correlation_id = a.correlation;
             q.execution_id = a.execution;
             q.limit = a.limit;
-            store
-                .for_each_event(&q, |e| {
-                    let r = if a.json {
-                        serde_json::to_writer(&mut out, &e)
-                            .map_err(io::Error::from)
-                            .and_then(|()| writeln!(out))
-                    } else {
-                        writeln!(
-                            out,
-                            "{}  {:<12} {:<40} {:<24} {}",
-                            e.occurred_at,
-                            if e.tenant.is_empty() {
-                                "(personal)"
-                            } else {
-                                &e.tenant
-                            },
-                            e.kind,
-                            e.source,
-                            e.id
-                        )
-                    };
-                    r.map_err(|e| trailview_core::store::StoreError::Io(e.to_string()))
+            // A write error (a closed pipe, a full disk) stops the walk; it is kept as the
+            // io::Error it is, so `main` can tell a closed pipe by its kind.
+            let mut write_err: Option<io::Error> = None;
+            let walked = store.for_each_event(&q, |e| {
+                let r = if a.json {
+                    serde_json::to_writer(&mut out, &e)
+                        .map_err(io::Error::from)
+                        .and_then(|()| writeln!(out))
+                } else {
+                    writeln!(
+                        out,
+                        "{}  {:<12} {:<40} {:<24} {}",
+                        e.occurred_at,
+                        if e.tenant.is_empty() {
+                            "(personal)"
+                        } else {
+                            &e.tenant
+                        },
+                        e.kind,
+                        e.source,
+                        e.id
+                    )
+                };
+                r.map_err(|err| {
+                    let msg = err.to_string();
+                    write_err = Some(err);
+                    trailview_core::store::StoreError::Io(msg)
                 })
-                .or_else(|e| match e {
-                    trailview_core::store::StoreError::Io(m) if m.contains("Broken pipe") => Ok(()),
-                    e => Err(e),
-                })?;
+            });
+            if let Some(err) = write_err {
+                return Err(err.into());
+            }
+            walked?;
         }
         Command::Quarantine { json, limit } => {
             let store = open_existing(&cli.db)?;
