@@ -10,22 +10,11 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { chromium } from "playwright-core";
+import { openBrowser } from "../support/browser.mjs";
 import { screenshotPath, UI_DIST } from "../support/paths.mjs";
 import { startTrailviewServe } from "../support/serve.mjs";
 import { STATIC_APP_INFO, startStaticServer } from "../support/static-server.mjs";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-// Without the background-networking flags Chromium floods the closed network with requests.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const RAIL = ["Timeline", "Approvals", "Graph", "Replay", "Sources", "Integrity"];
 
 let scratch;
@@ -44,19 +33,7 @@ before(async () => {
     server = await startTrailviewServe();
     baseUrl = server.url.replace(/\/$/, "");
   }
-  context = await chromium.launchPersistentContext(join(scratch, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: { ...process.env, TMPDIR: scratch },
-    viewport: { width: 1280, height: 800 },
-    colorScheme: "light",
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
-  });
+  ({ context, page } = await openBrowser(scratch, problems));
 });
 
 after(async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { openBrowser } from "../support/browser.mjs";
 import { screenshotPath, UI_DIST } from "../support/paths.mjs";
 import { startTrailviewServe } from "../support/serve.mjs";
 
@@ -17,16 +17,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const HOSTILE = join(HERE, "data", "hostile.ndjson");
 const HOSTILE_TENANT = "zz-hostile";
 const XSS = "<img src=x onerror=alert(1)>";
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 let scratch;
 let server;
@@ -57,19 +47,7 @@ before(async () => {
   // The hostile fixture goes in beside the generated data (SQLite lets the CLI write while the
   // server reads; the UI reads stats afresh on load).
   cli("ingest", HOSTILE);
-  context = await chromium.launchPersistentContext(join(scratch, "profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    env: { ...process.env, TMPDIR: scratch },
-    viewport: { width: 1280, height: 800 },
-    colorScheme: "light",
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
-  page.on("console", (msg) => {
-    if (msg.type() === "error") problems.push(`console error: ${msg.text()}`);
-  });
+  ({ context, page } = await openBrowser(scratch, problems));
   page.on("dialog", (dialog) => {
     dialogs.push(dialog.message());
     void dialog.dismiss();
