@@ -152,14 +152,27 @@ test("a type pattern narrows the rows to the matching types", async () => {
   );
 });
 
-test("free text is refused with a reason, not silently ignored", async () => {
-  await open();
-  await page.locator("#filter-input").fill("payment failed");
+test("free text searches type, ids and payload, as the CLI does", async () => {
+  const { tenant } = busiestTenant();
+  const expected = cliEvents(tenant, "--text", "approval gran");
+  assert.ok(expected.length > 0, "the generated data has granted approvals");
+  await open(`#/timeline?tenant=${tenant}`);
+  await page.locator("#filter-input").fill("approval gran");
   await page.keyboard.press("Enter");
-  const alert = page.getByRole("alert");
-  await alert.waitFor();
-  assert.match((await alert.textContent()) ?? "", /Free-text search is not in the API yet/);
-  assert.ok(await page.getByLabel("Free text (arrives with full-text search)").isDisabled());
+  await page.waitForURL(/text=approval(\+|%20)gran/);
+  await page.getByTestId("chip-text").waitFor();
+  await page.waitForFunction(
+    (n) => (document.querySelector('[data-testid="timeline-count"]')?.textContent ?? "").startsWith(
+      `${n.toLocaleString("en-US")} event`,
+    ),
+    expected.length,
+  );
+  assert.equal(await rows().first().getAttribute("data-event-id"), expected[0].id);
+
+  // Markup in a payload is only words to search for, and shows as text.
+  await open(`#/timeline?tenant=${HOSTILE_TENANT}&text=onerror`);
+  assert.equal(await shownTotal(), cliEvents(HOSTILE_TENANT, "--text", "onerror").length);
+  assert.equal(await page.locator("img[src='x']").count(), 0);
 });
 
 test("the personal timeline: one user's events across dialects", async () => {

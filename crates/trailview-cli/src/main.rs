@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use trailview_core::ingest::{self, IngestOptions, Progress};
 use trailview_core::query::{EventQuery, TenantScope, TypePattern};
 use trailview_core::store::Store;
+use trailview_core::text::TextQuery;
 use trailview_core::{generate, time};
 
 /// Trailview: a local-first audit and timeline viewer.
@@ -126,6 +127,10 @@ struct EventsArgs {
     /// One Aximo execution.
     #[arg(long)]
     execution: Option<String>,
+    /// Free text: every word must start a word of the type, ids or payload text
+    /// (`--text "alice refund"`).
+    #[arg(long)]
+    text: Option<String>,
     /// At most this many.
     #[arg(long)]
     limit: Option<u64>,
@@ -251,7 +256,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &IngestOptions::default(),
                 &mut on_progress,
             )?;
+            let stored_in = started.elapsed();
+            // Free-text search is a derived index, built after the events are safely stored.
+            let indexing = Instant::now();
+            bar.set_message("indexing text for search");
+            let text = store.index_text(|done, total| {
+                bar.set_length(total);
+                bar.set_position(done);
+            })?;
             bar.finish_and_clear();
+            let indexed_in = indexing.elapsed();
             if json {
                 serde_json::to_writer(&mut out, &summary)?;
                 writeln!(out)?;
@@ -269,13 +283,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     summary.accepted,
                     summary.duplicates,
                     summary.quarantined,
-                    started.elapsed().as_secs_f64(),
+                    stored_in.as_secs_f64(),
                     if summary.quarantined > 0 {
                         " (see `trailview quarantine`)"
                     } else {
                         ""
                     }
                 )?;
+                if text.indexed > 0 {
+                    writeln!(
+                        out,
+                        "text search: {} events indexed in {:.2}s",
+                        text.indexed,
+                        indexed_in.as_secs_f64()
+                    )?;
+                }
             }
         }
         Command::Events(a) => {
@@ -296,6 +318,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             q.source = a.source;
             q.correlation_id = a.correlation;
             q.execution_id = a.execution;
+            q.text = match a.text.as_deref() {
+                None => None,
+                Some(t) => Some(
+                    TextQuery::parse(t)
+                        .context("--text: no words to search for (give letters or digits)")?,
+                ),
+            };
             q.limit = a.limit;
             // A write error (a closed pipe, a full disk) stops the walk; it is kept as the
             // io::Error it is, so `main` can tell a closed pipe by its kind.

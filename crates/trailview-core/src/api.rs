@@ -39,6 +39,7 @@ use crate::query::{
     Bucket, EventQuery, QuarantineRecord, Stats, StoredEvent, TenantScope, TypePattern,
 };
 use crate::store::{Store, StoreError, VerifyReport};
+use crate::text::TextQuery;
 use crate::time::{self, EpochUnit, Micros};
 
 /// Events per page when the request names no `limit`.
@@ -253,6 +254,8 @@ pub struct EventFilter {
     pub correlation: Option<String>,
     /// One Aximo execution.
     pub execution: Option<String>,
+    /// Free text: every word must start a word of the event's type, ids or payload text.
+    pub text: Option<String>,
 }
 
 impl EventFilter {
@@ -297,6 +300,14 @@ impl EventFilter {
         q.user_id = exact("user", &self.user)?;
         q.correlation_id = exact("correlation", &self.correlation)?;
         q.execution_id = exact("execution", &self.execution)?;
+        q.text = match self.text.as_deref() {
+            None => None,
+            Some(t) => Some(TextQuery::parse(t).ok_or_else(|| {
+                ApiError::bad_filter(
+                    "text: no words to search for (letters or digits); leave the parameter out instead",
+                )
+            })?),
+        };
         Ok(q)
     }
 }
@@ -582,6 +593,7 @@ pub fn load_demo(store: &mut Store, req: &LoadDemoRequest) -> Result<IngestSumma
         generated.map_err(|e| ApiError::new("internal", format!("generating demo data: {e}")))?;
         Ok::<_, ApiError>(file)
     })?;
+    store.index_text(|_, _| {})?;
     Ok(IngestSummary {
         accepted: file.accepted,
         duplicates: file.duplicates,
@@ -617,12 +629,10 @@ pub fn ingest_files(
             last = Some((now, notice));
         }
     };
-    Ok(ingest::ingest_paths(
-        store,
-        &paths,
-        &IngestOptions::default(),
-        &mut throttled,
-    )?)
+    let summary = ingest::ingest_paths(store, &paths, &IngestOptions::default(), &mut throttled)?;
+    // Searchable when the import says done (the text index is derived, so it follows the log).
+    store.index_text(|_, _| {})?;
+    Ok(summary)
 }
 
 /// `value`, or `default` when absent, checked against `range`.

@@ -21,6 +21,7 @@ pub mod ingest;
 pub mod normalize;
 pub mod query;
 pub mod store;
+pub mod text;
 pub mod time;
 
 use std::path::PathBuf;

@@ -14,6 +14,7 @@ use ts_rs::TS;
 
 use crate::normalize::{self, Actor, Dialect, Reason};
 use crate::store::{key128, key64, Origin, Result, Store};
+use crate::text::TextQuery;
 use crate::time::{self, Micros};
 
 /// Which tenants a read covers. There is no default: every caller says which.
@@ -108,6 +109,8 @@ pub struct EventQuery {
     pub correlation_id: Option<String>,
     /// One Aximo execution.
     pub execution_id: Option<String>,
+    /// Free text: every word starts a word of the event's type, ids or payload text.
+    pub text: Option<TextQuery>,
     /// Keyset cursor: only events after `(occurred_at, seq)`.
     pub after: Option<(Micros, i64)>,
     /// Keyset cursor: only events before `(occurred_at, seq)`.
@@ -130,6 +133,7 @@ impl EventQuery {
             user_id: None,
             correlation_id: None,
             execution_id: None,
+            text: None,
             after: None,
             before: None,
             descending: false,
@@ -192,6 +196,13 @@ pub struct StoredEvent {
     /// Where it came from.
     pub origin: Origin,
 }
+
+/// A text filter (arguments: `text_seq`, the FTS5 query): indexed rows that match, and the tail.
+const TEXT_CLAUSE: &str =
+    "(e.seq > ? OR e.seq IN (SELECT rowid FROM events_text WHERE events_text MATCH ?))";
+/// The same over indexed rows only.
+const TEXT_CLAUSE_INDEXED: &str =
+    "(e.seq <= ? AND e.seq IN (SELECT rowid FROM events_text WHERE events_text MATCH ?))";
 
 const SELECT: &str = "SELECT e.seq, e.received_at, t.name, o.name, e.origin_line,
         e.origin_index, e.origin_offset, e.raw
@@ -316,7 +327,53 @@ impl Store {
                 args.push(key64(v).into());
             }
         }
+        if let Some(t) = &q.text {
+            // Indexed rows through FTS5; the unindexed tail (normally empty) passes here and is
+            // checked row by row with the same rule (`text` module).
+            clauses.push(TEXT_CLAUSE.into());
+            args.push(self.text_seq()?.into());
+            args.push(t.fts5().into());
+        }
         Ok(Some((clauses, args)))
+    }
+
+    /// For a text query with an unindexed tail, the tail's matching events as
+    /// `(occurred_at, seq)`; counts and histograms add them to what SQL counted of the rest.
+    fn text_tail(
+        &self,
+        q: &EventQuery,
+        clauses: &[String],
+        args: &[SqlValue],
+    ) -> Result<Option<Vec<Micros>>> {
+        let Some(t) = &q.text else { return Ok(None) };
+        let text_seq = self.text_seq()?;
+        if text_seq >= self.last_seq() {
+            return Ok(None);
+        }
+        let mut sql = format!("SELECT e.occurred_at, e.raw FROM events e WHERE e.seq > {text_seq}");
+        for c in clauses {
+            sql.push_str(" AND ");
+            sql.push_str(c);
+        }
+        let mut stmt = self.conn().prepare(&sql)?;
+        let mut rows = stmt.query(params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let raw: Vec<u8> = r.get(1)?;
+            if t.matches_raw(&raw) {
+                out.push(r.get(0)?);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// `clauses` with the text clause restricted to indexed rows, when there is a tail.
+    fn indexed_only(clauses: &mut [String], tail: bool) {
+        if tail {
+            for c in clauses.iter_mut().filter(|c| *c == TEXT_CLAUSE) {
+                *c = TEXT_CLAUSE_INDEXED.into();
+            }
+        }
     }
 
     /// Call `f` with each event matching `q`, in `(occurred_at, seq)` order (or the reverse with
@@ -328,6 +385,11 @@ impl Store {
     ) -> Result<()> {
         let Some((mut clauses, mut args)) = self.filter(q)? else {
             return Ok(());
+        };
+        let text_seq = if q.text.is_some() {
+            self.text_seq()?
+        } else {
+            i64::MAX
         };
         if let Some((at, seq)) = q.after {
             clauses.push("(e.occurred_at, e.seq) > (?, ?)".into());
@@ -359,6 +421,9 @@ impl Store {
                 && q.execution_id.as_ref().is_none_or(|x| {
                     e.subject.get("execution_id").and_then(Value::as_str) == Some(x)
                 })
+                && q.text
+                    .as_ref()
+                    .is_none_or(|t| e.seq <= text_seq || t.matches_raw(e.raw.as_bytes()))
         };
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
@@ -373,9 +438,11 @@ impl Store {
 
     /// How many events match `q` (cursors and limit ignored).
     pub fn count(&self, q: &EventQuery) -> Result<u64> {
-        let Some((clauses, args)) = self.filter(q)? else {
+        let Some((mut clauses, args)) = self.filter(q)? else {
             return Ok(0);
         };
+        let tail = self.text_tail(q, &clauses, &args)?;
+        Self::indexed_only(&mut clauses, tail.is_some());
         let mut sql = "SELECT count(*) FROM events e".to_owned();
         if !clauses.is_empty() {
             sql.push_str(" WHERE ");
@@ -384,7 +451,7 @@ impl Store {
         let n: i64 = self
             .conn()
             .query_row(&sql, params_from_iter(args), |r| r.get(0))?;
-        Ok(n as u64)
+        Ok(n as u64 + tail.map_or(0, |t| t.len() as u64))
     }
 
     /// Events per time bucket over `[from, to)`: `buckets` equal-width bins (at least 1 µs
@@ -410,6 +477,14 @@ impl Store {
         let Some((mut clauses, mut args)) = self.filter(q)? else {
             return Ok(out);
         };
+        let tail = self.text_tail(q, &clauses, &args)?;
+        Self::indexed_only(&mut clauses, tail.is_some());
+        let end = from + width * buckets;
+        for at in tail.iter().flatten() {
+            if (from..end).contains(at) {
+                out[((at - from) / width) as usize].count += 1;
+            }
+        }
         clauses.push("e.occurred_at >= ? AND e.occurred_at < ?".into());
         args.push(from.into());
         args.push((from + width * buckets).into());
@@ -422,7 +497,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let (i, n): (i64, i64) = (r.get(0)?, r.get(1)?);
             if let Some(b) = out.get_mut(i as usize) {
-                b.count = n as u64;
+                b.count += n as u64;
             }
         }
         Ok(out)

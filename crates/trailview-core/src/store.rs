@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -335,6 +335,15 @@ END;
 -- Source / product filter of the timeline, in time order (without it a page scanned the whole
 -- tenant: p99 20 ms, count 98 ms at 1M events; docs/BENCHMARKS.md).
 CREATE INDEX events_source ON events (tenant, source, occurred_at);
+"#,
+    r#"
+-- Free-text search (`text` module): a contentless FTS5 index (rowid = seq) over each event's
+-- type, ids and payload text, derived from `raw` and caught up after ingest; `meta.text_seq` is
+-- its cursor. Contentless: the text lives in `raw` once; the index holds only tokens.
+CREATE VIRTUAL TABLE events_text USING fts5(
+    body, content = '', columnsize = 0, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0'
+);
 "#,
 ];
 
@@ -527,6 +536,11 @@ impl Store {
     /// The underlying connection, for the read-side modules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Whether this handle was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The last appended `seq` (0 when empty).

@@ -173,3 +173,192 @@ fn a_correlation_chain_is_found_exactly() {
     assert!((3..=12).contains(&expected.len()));
     assert_eq!(chain, expected);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Free-text search
+// ---------------------------------------------------------------------------------------------
+
+mod text {
+    use super::*;
+    use trailview_core::text::TextQuery;
+
+    fn ingest_lines(store: &mut Store, lines: &[String]) {
+        let data = lines.join("\n");
+        let opts = IngestOptions {
+            clock: Arc::new(FixedClock(1_800_000_000_000_000)),
+            ..IngestOptions::default()
+        };
+        ingest_reader(store, data.as_bytes(), "lines", None, &opts, &mut |_| {}).unwrap();
+    }
+
+    fn spine(id: &str, tenant: &str, ty: &str, minute: u32, payload: &str) -> String {
+        format!(
+            r#"{{"eventId":"{id}","type":"{ty}","source":"meshos.review-agent","orgId":"{tenant}","timestamp":"2026-11-01T10:{minute:02}:00Z","data":{payload},"metadata":{{"correlationId":"corr_{id}"}}}}"#
+        )
+    }
+
+    fn search(store: &Store, tenant: &str, text: &str) -> Vec<String> {
+        let mut q = EventQuery::new(TenantScope::One(tenant.into()));
+        q.text = TextQuery::parse(text);
+        store
+            .events(&q)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    }
+
+    fn fixture(store: &mut Store) {
+        ingest_lines(
+            store,
+            &[
+                spine(
+                    "e1",
+                    "acme",
+                    "review.agent.complete",
+                    1,
+                    r#"{"summary":"Refund approved for Alice","amount":4200}"#,
+                ),
+                spine(
+                    "e2",
+                    "acme",
+                    "review.agent.failed",
+                    2,
+                    r#"{"summary":"timeout talking to the ledger"}"#,
+                ),
+                spine(
+                    "e3",
+                    "acme",
+                    "code.analysis.complete",
+                    3,
+                    r#"{"note":"<img src=x onerror=alert(1)>","who":"Zoë"}"#,
+                ),
+                spine(
+                    "e4",
+                    "globex",
+                    "review.agent.complete",
+                    4,
+                    r#"{"summary":"Refund approved for Alice"}"#,
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn finds_words_in_payload_type_and_ids_within_the_tenant_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        fixture(&mut store);
+        store.index_text(|_, _| {}).unwrap();
+        assert_eq!(search(&store, "acme", "refund alice"), ["e1"]);
+        assert_eq!(search(&store, "acme", "REFUND"), ["e1"], "case-insensitive");
+        assert_eq!(search(&store, "acme", "ledg"), ["e2"], "word prefixes");
+        assert_eq!(search(&store, "acme", "failed"), ["e2"], "the type's words");
+        assert_eq!(search(&store, "acme", "e3"), ["e3"], "the id");
+        assert_eq!(search(&store, "acme", "4200"), ["e1"], "numbers");
+        assert_eq!(search(&store, "acme", "zoë"), ["e3"]);
+        assert_eq!(
+            search(&store, "acme", "onerror"),
+            ["e3"],
+            "markup is just words"
+        );
+        assert_eq!(
+            search(&store, "globex", "refund"),
+            ["e4"],
+            "never another tenant's"
+        );
+        assert!(
+            search(&store, "acme", "refund bob").is_empty(),
+            "every word is required"
+        );
+        assert!(
+            search(&store, "acme", "efund").is_empty(),
+            "a word's start, not any substring"
+        );
+    }
+
+    #[test]
+    fn operators_and_quotes_in_user_text_are_plain_words() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(&dir.path().join("t.db")).unwrap();
+        fixture(&mut store);
+        store.index_text(|_, _| {}).unwrap();
+        // FTS5 syntax would be an error or match everything; here they are words nobody wrote.
+        assert!(search(&store, "acme", "\"refund\" OR *").is_empty());
+        assert_eq!(
+            search(&store, "acme", "refund AND alice"),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            search(&store, "acme", "refund: alice"),
+            ["e1"],
+            "a column filter is not one"
+        );
+    }
+
+    /// A store whose text index lags (another process appended) answers exactly like an
+    /// indexed one: list, count and histogram.
+    #[test]
+    fn the_unindexed_tail_answers_like_the_index() {
+        let (dir, mut store) = store_with(3_000);
+        let tenant = busiest_tenant(&store);
+        let path = dir.path().join("t.db");
+        let queries = ["approval", "complete", "exec", "user 1", "zzzz-nothing"];
+        let answer = |store: &Store| {
+            queries
+                .iter()
+                .map(|t| {
+                    let mut q = EventQuery::new(TenantScope::One(tenant.clone()));
+                    q.text = TextQuery::parse(t);
+                    let ids: Vec<i64> = store.events(&q).unwrap().iter().map(|e| e.seq).collect();
+                    let count = store.count(&q).unwrap();
+                    let hist: Vec<u64> = store
+                        .histogram(&q, 1_700_000_000_000_000, 1_900_000_000_000_000, 64)
+                        .unwrap()
+                        .iter()
+                        .map(|b| b.count)
+                        .collect();
+                    (ids, count, hist)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(store.text_seq().unwrap(), 0);
+        let unindexed = answer(&Store::open_read_only(&path).unwrap());
+        assert!(unindexed
+            .iter()
+            .take(3)
+            .all(|(ids, count, _)| !ids.is_empty() && *count == ids.len() as u64));
+        assert!(unindexed[4].0.is_empty());
+        // Half indexed: some rows through FTS5, the rest through the tail.
+        let report = store.index_text(|_, _| {}).unwrap();
+        assert_eq!(report.indexed, 3_000);
+        let indexed = answer(&Store::open_read_only(&path).unwrap());
+        assert_eq!(indexed, unindexed);
+        for (ids, count, hist) in &indexed {
+            assert_eq!(*count, ids.len() as u64);
+            assert_eq!(hist.iter().sum::<u64>(), *count);
+        }
+        // Idempotent: nothing left to do.
+        assert_eq!(store.index_text(|_, _| {}).unwrap().indexed, 0);
+    }
+
+    #[test]
+    fn text_pages_with_keyset_cursors_like_any_filter() {
+        let (_dir, mut store) = store_with(2_000);
+        store.index_text(|_, _| {}).unwrap();
+        let tenant = busiest_tenant(&store);
+        let mut q = EventQuery::new(TenantScope::One(tenant));
+        q.text = TextQuery::parse("complete");
+        let all = store.events(&q).unwrap();
+        assert!(all.len() > 20);
+        let mut paged = Vec::new();
+        q.limit = Some(7);
+        loop {
+            let page = store.events(&q).unwrap();
+            let Some(last) = page.last() else { break };
+            q.after = Some(key(last));
+            paged.extend(page);
+        }
+        assert_eq!(paged, all);
+    }
+}

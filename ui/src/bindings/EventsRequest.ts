@@ -51,4 +51,8 @@ correlation?: string,
 /**
  * One Aximo execution.
  */
-execution?: string, };
+execution?: string, 
+/**
+ * Free text: every word must start a word of the event's type, ids or payload text.
+ */
+text?: string, };

@@ -15,9 +15,6 @@ import { useUi } from "../state/ui";
 /** The filter box's id, for `/` (focus) from anywhere. */
 export const FILTER_INPUT_ID = "filter-input";
 
-const FREE_TEXT_TITLE =
-  "Free-text search arrives with full-text search; the API cannot search text yet. Filter by type, source, user or correlation instead.";
-
 /**
  * The filter bar above every view: one box that reads `key:value` chips (type pattern, source,
  * user, correlation, execution, since/until), the chips themselves (click × to remove), and the
@@ -105,7 +102,7 @@ export function TopBar() {
             value={text}
             placeholder={
               chips.length === 0
-                ? "type:approval.*  user:…  source:…  corr:…  since:…  until:…"
+                ? "Search text, or type:approval.*  user:…  source:…  corr:…  since:…"
                 : "Add a filter…"
             }
             aria-describedby={`${id}-help${errors.length > 0 ? ` ${id}-errors` : ""}`}
@@ -115,9 +112,9 @@ export function TopBar() {
           />
         </div>
         <p id={`${id}-help`} className="visually-hidden">
-          Type key:value filters separated by spaces and press Enter. Keys: type (patterns such as
-          code.* or **), source, user, corr, exec, since, until. Backspace in the empty box edits
-          the last filter.
+          Type words to search for, or key:value filters, separated by spaces, and press Enter. Keys:
+          type (patterns such as code.* or **), source, user, corr, exec, since, until, text.
+          Backspace in the empty box edits the last filter.
         </p>
         {errors.length > 0 && (
           <ul id={`${id}-errors`} className="filter-errors" role="alert">
@@ -127,14 +124,6 @@ export function TopBar() {
           </ul>
         )}
       </div>
-      <input
-        className="filter-text"
-        type="search"
-        aria-label="Free text (arrives with full-text search)"
-        placeholder="Text"
-        title={FREE_TEXT_TITLE}
-        disabled
-      />
       <button
         type="button"
         className="button"

@@ -45,12 +45,11 @@ describe("filter chips from typed text", () => {
     expect(parseFilterInput("**").set).toEqual({ type: "**" });
   });
 
-  it("refuses free text honestly instead of dropping it", () => {
+  it("takes bare words as free text, beside the other chips", () => {
     const parsed = parseFilterInput("deploy failed type:deployment.*");
-    expect(parsed.set).toEqual({ type: "deployment.*" });
-    expect(parsed.errors).toHaveLength(1);
-    expect(parsed.errors[0]).toMatch(/Free-text search is not in the API yet/);
-    expect(parsed.errors[0]).toMatch(/"deploy failed"/);
+    expect(parsed.errors).toEqual([]);
+    expect(parsed.set).toEqual({ type: "deployment.*", text: "deploy failed" });
+    expect(parseFilterInput('q:"refund alice"').set).toEqual({ text: "refund alice" });
   });
 
   it("names unknown keys and empty values", () => {
@@ -70,7 +69,10 @@ describe("filter chips from typed text", () => {
   });
 
   it("does not take a time or a URL for a key", () => {
-    expect(parseFilterInput("2026-11-01T00:00Z").errors[0]).toMatch(/Free-text/);
+    expect(parseFilterInput("2026-11-01T00:00Z").set).toEqual({ text: "2026-11-01T00:00Z" });
+    expect(parseFilterInput("https://example.com/x").set).toEqual({
+      text: "https://example.com/x",
+    });
   });
 
   it("merges, removes and orders chips canonically", () => {

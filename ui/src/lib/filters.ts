@@ -4,8 +4,8 @@
  *
  * Typed syntax: `key:value` tokens separated by spaces, a value in double quotes when it holds a
  * space (`user:"Ada L"`). Keys have short aliases (`corr:`, `src:`…). A bare token that looks like
- * a type pattern (`code.*`, `**`, `approval_*`) is a type. Other bare words would be free text,
- * which the API cannot search yet: they are refused with a message saying so, never dropped.
+ * a type pattern (`code.*`, `**`, `approval_*`) is a type. Other bare words are free text (the
+ * `text` chip): every word must start a word of an event's type, ids or payload.
  */
 import type { EventFilter } from "../bindings/EventFilter";
 import { normalizeTimeBound } from "./time";
@@ -18,6 +18,7 @@ export const FILTER_KEYS = [
   "execution",
   "since",
   "until",
+  "text",
 ] as const;
 
 export type FilterKey = (typeof FILTER_KEYS)[number];
@@ -44,6 +45,8 @@ const ALIASES: Record<string, FilterKey> = {
   until: "until",
   to: "until",
   before: "until",
+  text: "text",
+  q: "text",
 };
 
 /** Chip labels, as shown. */
@@ -55,6 +58,7 @@ export const FILTER_LABELS: Record<FilterKey, string> = {
   execution: "execution",
   since: "since",
   until: "until",
+  text: "text",
 };
 
 export function isFilterKey(value: string): value is FilterKey {
@@ -105,9 +109,6 @@ function looksLikeTypePattern(token: string): boolean {
   return /^[^\s:]+$/.test(token) && /[.*]/.test(token);
 }
 
-const FREE_TEXT =
-  "Free-text search is not in the API yet (it arrives with full-text search); use a key such as type:, source:, user: or corr:";
-
 /** Reads what was typed into the filter box. */
 export function parseFilterInput(text: string): ParsedFilters {
   const set: Filters = {};
@@ -119,7 +120,7 @@ export function parseFilterInput(text: string): ParsedFilters {
     const key = ALIASES[rawKey];
     if (!key) {
       if (looksLikeTypePattern(token)) set.type = token;
-      else if (colon > 0 && /^[a-z]+$/.test(rawKey) && !/^\d/.test(token.slice(colon + 1))) {
+      else if (colon > 0 && /^[a-z]+$/.test(rawKey) && !/^(\d|\/\/)/.test(token.slice(colon + 1))) {
         errors.push(`Unknown filter "${rawKey}:"; use ${FILTER_KEYS.map((k) => `${k}:`).join(" ")}`);
       } else freeText.push(token);
       continue;
@@ -142,7 +143,7 @@ export function parseFilterInput(text: string): ParsedFilters {
       set[key] = value;
     }
   }
-  if (freeText.length > 0) errors.push(`${FREE_TEXT} ("${freeText.join(" ")}")`);
+  if (freeText.length > 0) set.text = freeText.join(" ");
   return { set, errors };
 }
 

@@ -1,0 +1,299 @@
+//! Free-text search: an SQLite FTS5 index over each event's type, ids and payload text.
+//!
+//! The index is *derived*: a contentless FTS5 table (`events_text`, rowid = `seq`) holding only
+//! the token index, built from `raw` by the same `normalize` that wrote the row, and rebuildable
+//! from the log at any time. It is kept off the ingest path — indexing costs more per event than
+//! storing it — and caught up afterwards by [`Store::index_text`] (the CLI after `ingest`, the app
+//! and `serve` in the background). Its cursor, `meta.text_seq`, is the last `seq` indexed.
+//!
+//! Reads never wait for it and are never stale: a text filter matches indexed rows through FTS5
+//! and checks the unindexed tail (`seq > text_seq`, normally empty) in Rust with the same rule,
+//! [`TextQuery::matches`].
+//!
+//! The rule: the query's words are lower-cased and split on anything that is not a letter or a
+//! digit; an event matches when every query word is the *start* of one of its words. So `alice`
+//! finds `alice@example.com`, `7f3a` finds the trace `7f3a9c…`, and `approval gran` finds
+//! `approval_granted` (whose words are `approval` and `granted`).
+
+use rusqlite::OptionalExtension;
+use serde_json::Value;
+
+use crate::normalize::{self, Event};
+use crate::store::{Result, Store};
+
+/// At most this much text of one event is indexed (payloads can be 1 MB): the head of a huge
+/// payload stays searchable, the index stays proportionate.
+pub const MAX_INDEXED_BYTES: usize = 64 * 1024;
+
+/// Rows indexed per transaction by [`Store::index_text`].
+const BATCH: i64 = 20_000;
+
+/// A parsed free-text query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TextQuery {
+    words: Vec<String>,
+}
+
+impl TextQuery {
+    /// Parse what the user typed; `None` when it has no words (only punctuation, or empty).
+    pub fn parse(text: &str) -> Option<TextQuery> {
+        let words: Vec<String> = words(text).map(str::to_lowercase).collect();
+        (!words.is_empty()).then_some(TextQuery { words })
+    }
+
+    /// The FTS5 MATCH expression: each word a quoted prefix query, all required. Quoting makes
+    /// every word a literal (no FTS5 operators, column filters or syntax errors from user text).
+    pub fn fts5(&self) -> String {
+        self.words
+            .iter()
+            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    /// Whether `text` matches: every query word starts one of its words (case-insensitive).
+    pub fn matches(&self, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        let mine: Vec<&str> = words(&lower).collect();
+        self.words
+            .iter()
+            .all(|q| mine.iter().any(|w| w.starts_with(q.as_str())))
+    }
+
+    /// Whether the event stored as `raw` matches.
+    pub fn matches_raw(&self, raw: &[u8]) -> bool {
+        document(raw).is_some_and(|d| self.matches(&d))
+    }
+}
+
+/// The words of `text`: maximal runs of letters and digits (FTS5's `unicode61` tokenizer splits
+/// the same way).
+fn words(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+}
+
+/// The searchable text of the event stored as `raw`: type, id, source, actor, user, links,
+/// subject values and every string and number in the payload, capped at [`MAX_INDEXED_BYTES`].
+/// `None` when `raw` no longer normalizes (only a store edited behind its triggers).
+pub fn document(raw: &[u8]) -> Option<String> {
+    let n = normalize::normalize(raw).ok()?;
+    let mut doc = Doc::default();
+    let Event {
+        id,
+        kind,
+        source,
+        actor,
+        user_id,
+        correlation_id,
+        causation_id,
+        parent_id,
+        trace_id,
+        subject,
+        ..
+    } = &n.event;
+    for s in [id, kind, source] {
+        doc.push(s);
+    }
+    if let Some(a) = actor {
+        for s in [&a.kind, &a.id].into_iter().flatten() {
+            doc.push(s);
+        }
+    }
+    for s in [user_id, correlation_id, causation_id, parent_id, trace_id]
+        .into_iter()
+        .flatten()
+    {
+        doc.push(s);
+    }
+    for v in subject.values() {
+        doc.value(v);
+    }
+    if let Some(p) = n.payload {
+        if let Ok(v) = normalize::parse_value(p.get()) {
+            doc.value(&v);
+        }
+    }
+    Some(doc.text)
+}
+
+#[derive(Default)]
+struct Doc {
+    text: String,
+}
+
+impl Doc {
+    fn full(&self) -> bool {
+        self.text.len() >= MAX_INDEXED_BYTES
+    }
+
+    fn push(&mut self, s: &str) {
+        if self.full() || s.is_empty() {
+            return;
+        }
+        let room = MAX_INDEXED_BYTES - self.text.len();
+        let mut end = s.len().min(room);
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        self.text.push_str(&s[..end]);
+        self.text.push('\n');
+    }
+
+    fn value(&mut self, v: &Value) {
+        match v {
+            Value::String(s) => self.push(s),
+            Value::Number(n) => self.push(&n.to_string()),
+            Value::Array(items) => {
+                for i in items {
+                    if self.full() {
+                        break;
+                    }
+                    self.value(i);
+                }
+            }
+            Value::Object(map) => {
+                for i in map.values() {
+                    if self.full() {
+                        break;
+                    }
+                    self.value(i);
+                }
+            }
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+}
+
+/// What [`Store::index_text`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TextIndexReport {
+    /// Events indexed by this call.
+    pub indexed: u64,
+    /// The last `seq` now indexed.
+    pub text_seq: i64,
+}
+
+impl Store {
+    /// The last `seq` the text index covers.
+    pub fn text_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'text_seq'", [], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Bring the text index up to the end of the log, a batch per transaction, calling
+    /// `progress(indexed so far, to index in all)` after each. Idempotent; a no-op on a
+    /// read-only store.
+    pub fn index_text(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
+        let mut done = self.text_seq()?;
+        if self.is_read_only() || done >= self.last_seq() {
+            return Ok(TextIndexReport {
+                indexed: 0,
+                text_seq: done,
+            });
+        }
+        let total = (self.last_seq() - done) as u64;
+        let mut indexed = 0u64;
+        while done < self.last_seq() {
+            let tx = self.conn().unchecked_transaction()?;
+            let mut last = done;
+            {
+                let mut read = tx.prepare_cached(
+                    "SELECT seq, raw FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                )?;
+                let mut insert =
+                    tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
+                let mut rows = read.query([done, BATCH])?;
+                while let Some(r) = rows.next()? {
+                    let seq: i64 = r.get(0)?;
+                    let raw: Vec<u8> = r.get(1)?;
+                    // A row that no longer normalizes (edited behind the triggers) gets no text;
+                    // `verify` names it.
+                    if let Some(doc) = document(&raw) {
+                        insert.execute(rusqlite::params![seq, doc])?;
+                    }
+                    last = seq;
+                    indexed += 1;
+                }
+            }
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [last],
+            )?;
+            tx.commit()?;
+            if last == done {
+                break;
+            }
+            done = last;
+            progress(indexed, total);
+        }
+        Ok(TextIndexReport {
+            indexed,
+            text_seq: done,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_prefixes_and_case_free() {
+        let q = TextQuery::parse("Alice gran").unwrap();
+        assert!(q.matches("approval_granted by alice@example.com"));
+        assert!(!q.matches("approval_granted by bob"));
+        assert!(
+            !q.matches("alice regranted"),
+            "prefix of a word, not a substring"
+        );
+    }
+
+    #[test]
+    fn punctuation_only_is_no_query() {
+        assert_eq!(TextQuery::parse("  ..-/ "), None);
+        assert_eq!(TextQuery::parse(""), None);
+    }
+
+    #[test]
+    fn user_text_cannot_inject_fts5_syntax() {
+        let q = TextQuery::parse("a\" OR body:* NEAR(x").unwrap();
+        // Only words survive, each quoted.
+        assert_eq!(
+            q.fts5(),
+            "\"a\"* AND \"or\"* AND \"body\"* AND \"near\"* AND \"x\"*"
+        );
+    }
+
+    #[test]
+    fn document_holds_ids_type_and_payload_strings() {
+        let raw = r#"{"event_id":"e-1","event_type":"approval.action.approved","timestamp":"2026-01-01T00:00:00Z","tenant_id":"acme","source":"ecosystem.gate","correlation_id":"corr-77","payload":{"note":"ship <b>it</b>","n":42,"nested":{"who":"Zoë"}}}"#;
+        let d = document(raw.as_bytes()).unwrap();
+        for w in [
+            "e-1",
+            "approval.action.approved",
+            "corr-77",
+            "ship",
+            "42",
+            "Zoë",
+        ] {
+            assert!(d.contains(w), "{w} missing from {d:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_payload_is_capped_on_a_char_boundary() {
+        let big = "é".repeat(MAX_INDEXED_BYTES);
+        let raw = format!(
+            r#"{{"id":"x","type":"t.a","time":"2026-01-01T00:00:00Z","data":{{"s":"{big}"}}}}"#
+        );
+        let d = document(raw.as_bytes()).unwrap();
+        assert!(d.len() <= MAX_INDEXED_BYTES + 1);
+    }
+}
