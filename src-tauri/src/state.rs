@@ -105,6 +105,9 @@ impl Shared {
     fn initialize(&self, first_run: FirstRun) {
         let opened =
             prepare_store_dir(&self.db_path).and_then(|()| SharedStore::open(&self.db_path));
+        if let Ok(store) = &opened {
+            store.catch_up_in_background();
+        }
         let _ = self.opened.set(opened);
         if let (Some(Ok(store)), FirstRun::Demo(events)) = (self.opened.get(), first_run) {
             if let Err(e) = load_demo_if_never_used(store, events) {

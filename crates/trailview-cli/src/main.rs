@@ -260,7 +260,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // Free-text search is a derived index, built after the events are safely stored.
             let indexing = Instant::now();
             bar.set_message("indexing text for search");
-            let text = store.index_text(|done, total| {
+            let text = store.catch_up_derived(|done, total| {
                 bar.set_length(total);
                 bar.set_position(done);
             })?;

@@ -27,7 +27,7 @@
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -174,7 +174,7 @@ impl From<IngestError> for ApiError {
 /// blocking thread, never on an async worker or a UI thread.
 pub struct SharedStore {
     path: PathBuf,
-    writer: Mutex<Store>,
+    writer: Arc<Mutex<Store>>,
 }
 
 impl SharedStore {
@@ -183,8 +183,39 @@ impl SharedStore {
         let writer = Store::open(path).map_err(|e| open_error(path, e))?;
         Ok(SharedStore {
             path: path.to_owned(),
-            writer: Mutex::new(writer),
+            writer: Arc::new(Mutex::new(writer)),
         })
+    }
+
+    /// Brings the derived indexes (histogram rollup, text search) up to the end of the log on a
+    /// background thread, a batch at a time, letting other writes in between: a store written
+    /// by an older version or another process becomes fast to search without holding anyone up.
+    /// Reads are correct meanwhile (they check the unindexed tail).
+    pub fn catch_up_in_background(&self) {
+        let writer = Arc::clone(&self.writer);
+        let step = move || -> Result<u64, StoreError> {
+            // A poisoned writer is `write`'s to repair; this thread just stops.
+            let Ok(mut store) = writer.lock() else {
+                return Ok(0);
+            };
+            store.roll_up()?;
+            store.index_text_batch()
+        };
+        let spawned = std::thread::Builder::new()
+            .name("trailview-derived".into())
+            .spawn(move || loop {
+                match step() {
+                    Ok(0) => break,
+                    Ok(_) => {}
+                    Err(e) => {
+                        eprintln!("trailview: derived indexes: {e}");
+                        break;
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("trailview: cannot start the indexing thread: {e}");
+        }
     }
 
     /// The store file.
@@ -593,7 +624,7 @@ pub fn load_demo(store: &mut Store, req: &LoadDemoRequest) -> Result<IngestSumma
         generated.map_err(|e| ApiError::new("internal", format!("generating demo data: {e}")))?;
         Ok::<_, ApiError>(file)
     })?;
-    store.index_text(|_, _| {})?;
+    store.catch_up_derived(|_, _| {})?;
     Ok(IngestSummary {
         accepted: file.accepted,
         duplicates: file.duplicates,
@@ -631,7 +662,7 @@ pub fn ingest_files(
     };
     let summary = ingest::ingest_paths(store, &paths, &IngestOptions::default(), &mut throttled)?;
     // Searchable when the import says done (the text index is derived, so it follows the log).
-    store.index_text(|_, _| {})?;
+    store.catch_up_derived(|_, _| {})?;
     Ok(summary)
 }
 

@@ -20,6 +20,7 @@ pub mod generate;
 pub mod ingest;
 pub mod normalize;
 pub mod query;
+pub mod rollup;
 pub mod store;
 pub mod text;
 pub mod time;

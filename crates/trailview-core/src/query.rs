@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::normalize::{self, Actor, Dialect, Reason};
+use crate::rollup::MINUTE;
 use crate::store::{key128, key64, Origin, Result, Store};
 use crate::text::TextQuery;
 use crate::time::{self, Micros};
@@ -122,6 +123,18 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
+    /// Whether the query names only its tenant scope: no other filter, no time bounds.
+    pub fn has_only_scope(&self) -> bool {
+        self.types.is_none()
+            && self.since.is_none()
+            && self.until.is_none()
+            && self.source.is_none()
+            && self.user_id.is_none()
+            && self.correlation_id.is_none()
+            && self.execution_id.is_none()
+            && self.text.is_none()
+    }
+
     /// Everything in `tenant`.
     pub fn new(tenant: TenantScope) -> Self {
         EventQuery {
@@ -467,6 +480,28 @@ impl Store {
         let buckets = buckets.clamp(1, 10_000) as i64;
         // Round the width up, so the bins cover all of [from, to).
         let width = ((to - from + buckets - 1) / buckets).max(1);
+        if q.has_only_scope() && width >= MINUTE {
+            // The strip over a whole tenant: from the per-minute rollup, in whole-minute bins.
+            let from = from.div_euclid(MINUTE) * MINUTE;
+            let width = (width + MINUTE - 1) / MINUTE * MINUTE;
+            let tenant = match &q.tenant {
+                TenantScope::One(t) => self.tenant_id(t)?,
+                TenantScope::All => None,
+            };
+            let counts = match (&q.tenant, tenant) {
+                (TenantScope::One(_), None) => vec![0; buckets as usize],
+                _ => self.minute_counts(tenant, from, width, buckets)?,
+            };
+            return Ok(counts
+                .into_iter()
+                .zip(0..)
+                .map(|(count, i)| Bucket {
+                    start: time::format_us(from + i * width),
+                    start_us: from + i * width,
+                    count,
+                })
+                .collect());
+        }
         let mut out: Vec<Bucket> = (0..buckets)
             .map(|i| Bucket {
                 start: time::format_us(from + i * width),

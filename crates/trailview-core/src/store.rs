@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 4;
+const SCHEMA_VERSION: i64 = 5;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -345,6 +345,16 @@ CREATE VIRTUAL TABLE events_text USING fts5(
     tokenize = 'unicode61 remove_diacritics 0'
 );
 "#,
+    r#"
+-- The histogram strip (`rollup` module): events per (tenant, minute), derived from the log after
+-- ingest, cursor `meta.rollup_seq`. One row per minute with events, however many.
+CREATE TABLE event_minutes (
+    tenant INTEGER NOT NULL,
+    minute INTEGER NOT NULL,   -- floor(occurred_at / 60 s)
+    n      INTEGER NOT NULL,
+    PRIMARY KEY (tenant, minute)
+) WITHOUT ROWID;
+"#,
 ];
 
 /// How big SQLite's page cache may grow, in KiB: enough for the indexes of a 1M-event store
@@ -442,6 +452,14 @@ impl Store {
             )));
         }
         store.check_version(version)?;
+        if version < SCHEMA_VERSION {
+            return Err(StoreError::Incompatible(format!(
+                "{} was written by an older Trailview (schema {version}, this build knows \
+                 {SCHEMA_VERSION}): open it once with write access (any `trailview` command but \
+                 a read-only one, or the app) to upgrade it",
+                path.display()
+            )));
+        }
         store.load_chain()?;
         Ok(store)
     }
@@ -716,6 +734,17 @@ impl Store {
             [self.last_seq],
         )?;
         Ok(true)
+    }
+
+    /// Bring the derived indexes (the histogram rollup, then the text index) up to the end of
+    /// the log; `progress` hears the text indexing's `(done, total)`. Writers call this after
+    /// their events are committed; readers are correct without it, only slower.
+    pub fn catch_up_derived(
+        &mut self,
+        progress: impl FnMut(u64, u64),
+    ) -> Result<crate::text::TextIndexReport> {
+        self.roll_up()?;
+        self.index_text(progress)
     }
 
     /// Run `PRAGMA wal_checkpoint(TRUNCATE)`: fold the WAL into the database file.

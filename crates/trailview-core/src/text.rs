@@ -190,53 +190,59 @@ impl Store {
     /// `progress(indexed so far, to index in all)` after each. Idempotent; a no-op on a
     /// read-only store.
     pub fn index_text(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
-        let mut done = self.text_seq()?;
-        if self.is_read_only() || done >= self.last_seq() {
-            return Ok(TextIndexReport {
-                indexed: 0,
-                text_seq: done,
-            });
-        }
-        let total = (self.last_seq() - done) as u64;
+        let start = self.text_seq()?;
+        let total = (self.last_seq() - start).max(0) as u64;
         let mut indexed = 0u64;
-        while done < self.last_seq() {
-            let tx = self.conn().unchecked_transaction()?;
-            let mut last = done;
-            {
-                let mut read = tx.prepare_cached(
-                    "SELECT seq, raw FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-                )?;
-                let mut insert =
-                    tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
-                let mut rows = read.query([done, BATCH])?;
-                while let Some(r) = rows.next()? {
-                    let seq: i64 = r.get(0)?;
-                    let raw: Vec<u8> = r.get(1)?;
-                    // A row that no longer normalizes (edited behind the triggers) gets no text;
-                    // `verify` names it.
-                    if let Some(doc) = document(&raw) {
-                        insert.execute(rusqlite::params![seq, doc])?;
-                    }
-                    last = seq;
-                    indexed += 1;
-                }
-            }
-            tx.execute(
-                "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
-                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [last],
-            )?;
-            tx.commit()?;
-            if last == done {
+        loop {
+            let n = self.index_text_batch()?;
+            if n == 0 {
                 break;
             }
-            done = last;
+            indexed += n;
             progress(indexed, total);
         }
         Ok(TextIndexReport {
             indexed,
-            text_seq: done,
+            text_seq: self.text_seq()?,
         })
+    }
+
+    /// Index the next batch of unindexed events in one transaction; returns how many (0 when
+    /// the index is complete, or the store is read-only).
+    pub fn index_text_batch(&mut self) -> Result<u64> {
+        let done = self.text_seq()?;
+        if self.is_read_only() || done >= self.last_seq() {
+            return Ok(0);
+        }
+        let tx = self.conn().unchecked_transaction()?;
+        let mut last = done;
+        let mut indexed = 0u64;
+        {
+            let mut read = tx.prepare_cached(
+                "SELECT seq, raw FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )?;
+            let mut insert =
+                tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
+            let mut rows = read.query([done, BATCH])?;
+            while let Some(r) = rows.next()? {
+                let seq: i64 = r.get(0)?;
+                let raw: Vec<u8> = r.get(1)?;
+                // A row that no longer normalizes (edited behind the triggers) gets no text;
+                // `verify` names it.
+                if let Some(doc) = document(&raw) {
+                    insert.execute(rusqlite::params![seq, doc])?;
+                }
+                last = seq;
+                indexed += 1;
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [last],
+        )?;
+        tx.commit()?;
+        Ok(indexed)
     }
 }
 

@@ -362,3 +362,76 @@ mod text {
         assert_eq!(paged, all);
     }
 }
+
+/// The strip over a whole tenant comes from the per-minute rollup; it must count exactly what
+/// the events index counts, before the rollup, part-way, and after it.
+#[test]
+fn the_rollup_histogram_counts_what_the_events_index_counts() {
+    let (dir, mut store) = store_with(3_000);
+    let path = dir.path().join("t.db");
+    let tenant = busiest_tenant(&store);
+    let scoped = EventQuery::new(TenantScope::One(tenant.clone()));
+    // `**` matches every type but is a filter, so it takes the events-index path.
+    let mut every_type = scoped.clone();
+    every_type.types = Some(TypePattern::new("**").unwrap());
+    let (from, to) = (1_700_000_000_000_000 + 17, 1_900_000_000_000_000);
+    let compare = |store: &Store, expect_total: u64| {
+        for buckets in [1, 7, 200] {
+            for q in [&scoped, &EventQuery::new(TenantScope::All)] {
+                let rolled = store.histogram(q, from, to, buckets).unwrap();
+                assert!(
+                    rolled.iter().all(|b| b.start_us % 60_000_000 == 0),
+                    "whole minutes"
+                );
+                assert!(rolled[0].start_us <= from);
+                let width = rolled
+                    .get(1)
+                    .map_or(to - rolled[0].start_us, |b| b.start_us - rolled[0].start_us);
+                let mut exact = every_type.clone();
+                exact.tenant = q.tenant.clone();
+                let scanned = store
+                    .histogram(
+                        &exact,
+                        rolled[0].start_us,
+                        rolled[0].start_us + width * i64::from(buckets),
+                        buckets,
+                    )
+                    .unwrap();
+                assert_eq!(rolled, scanned, "{buckets} bins, {:?}", q.tenant);
+            }
+        }
+        let total: u64 = store
+            .histogram(&scoped, from, to, 50)
+            .unwrap()
+            .iter()
+            .map(|b| b.count)
+            .sum();
+        assert_eq!(total, expect_total);
+    };
+    let expected = store.count(&scoped).unwrap();
+    compare(&Store::open_read_only(&path).unwrap(), expected); // nothing rolled up yet
+    assert_eq!(store.roll_up().unwrap(), 3_000);
+    compare(&Store::open_read_only(&path).unwrap(), expected);
+    // More events arrive: part rolled, part tail.
+    let mut more = Vec::new();
+    generate(
+        &GenConfig {
+            events: 500,
+            tenants: 4,
+            seed: 99,
+            ..GenConfig::default()
+        },
+        &mut more,
+    )
+    .unwrap();
+    let opts = IngestOptions {
+        clock: Arc::new(FixedClock(1_800_000_000_000_000)),
+        ..IngestOptions::default()
+    };
+    ingest_reader(&mut store, &more[..], "more", None, &opts, &mut |_| {}).unwrap();
+    let expected = store.count(&scoped).unwrap();
+    compare(&Store::open_read_only(&path).unwrap(), expected);
+    store.roll_up().unwrap();
+    assert_eq!(store.roll_up().unwrap(), 0, "idempotent");
+    compare(&Store::open_read_only(&path).unwrap(), expected);
+}

@@ -108,6 +108,7 @@ impl Server {
         let store = tokio::task::spawn_blocking(move || SharedStore::open(&path))
             .await
             .context("opening the store")??;
+        store.catch_up_in_background();
         let listener = tokio::net::TcpListener::bind(opts.addr)
             .await
             .with_context(|| format!("cannot listen on {}", opts.addr))?;
