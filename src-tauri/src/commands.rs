@@ -122,3 +122,40 @@ pub async fn ingest_files(
         })
         .await
 }
+
+/// The Tauri event the File → Open menu item sends the window (it then calls [`choose_files`]).
+pub const MENU_OPEN_FILES: &str = "menu_open_files";
+
+/// The native "open files" dialog (several files at once); `None` when cancelled. Desktop only:
+/// the window's Open… button, Ctrl+O and the File menu all come here.
+#[tauri::command]
+pub async fn choose_files(app: AppHandle) -> Result<Option<Vec<String>>, ApiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.dialog()
+        .file()
+        .set_title("Open event files")
+        .add_filter(
+            "Events (NDJSON, JSON, audit bundles)",
+            &["ndjson", "jsonl", "json", "log", "trail"],
+        )
+        .add_filter("All files", &["*"])
+        .pick_files(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+        .await
+        .map_err(|e| ApiError::new("internal", format!("the file dialog failed: {e}")))?;
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    picked
+        .into_iter()
+        .map(|p| {
+            p.into_path()
+                .map(|p| p.display().to_string())
+                .map_err(|e| ApiError::new("bad_request", format!("not a local file: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}

@@ -18,6 +18,8 @@ pub mod commands;
 mod state;
 
 use anyhow::Context as _;
+use tauri::menu::{Menu, MenuBuilder, MenuItemBuilder, SubmenuBuilder};
+use tauri::{AppHandle, Emitter as _, Wry};
 
 pub use state::{AppState, FirstRun};
 pub use trailview_core::api::ApiError;
@@ -37,7 +39,18 @@ pub fn run() -> anyhow::Result<()> {
     };
     let state = AppState::open(trailview_core::default_store_path(), first_run);
     tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .setup(|app| {
+            app.set_menu(menu(app.handle())?)?;
+            Ok(())
+        })
+        .on_menu_event(|app, event| {
+            if event.id() == OPEN_ITEM {
+                // The window runs the same flow as its Open… button and Ctrl+O.
+                let _ = app.emit(commands::MENU_OPEN_FILES, ());
+            }
+        })
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::stats,
@@ -48,7 +61,30 @@ pub fn run() -> anyhow::Result<()> {
             commands::verify,
             commands::load_demo,
             commands::ingest_files,
+            commands::choose_files,
         ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")
+}
+
+/// Id of File → Open Files….
+const OPEN_ITEM: &str = "open_files";
+
+/// The window's menu: File (Open Files… Ctrl+O, Quit) and Edit (for copy and paste in the
+/// webview's text boxes).
+fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+    let open = MenuItemBuilder::with_id(OPEN_ITEM, "Open Files…")
+        .accelerator("CmdOrCtrl+O")
+        .build(app)?;
+    let file = SubmenuBuilder::new(app, "File")
+        .item(&open)
+        .separator()
+        .quit()
+        .build()?;
+    let edit = SubmenuBuilder::new(app, "Edit")
+        .copy()
+        .paste()
+        .select_all()
+        .build()?;
+    MenuBuilder::new(app).items(&[&file, &edit]).build()
 }

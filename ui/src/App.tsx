@@ -4,6 +4,7 @@ import { Drawer } from "./components/Drawer";
 import { KeysDialog } from "./components/KeysDialog";
 import { Rail } from "./components/Rail";
 import { FILTER_INPUT_ID, TopBar } from "./components/TopBar";
+import { ImportController } from "./import/Importer";
 import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
@@ -82,6 +83,7 @@ export function App() {
       <Rail view={view} />
       <div className="workspace">
         <TopBar />
+        {backend.kind === "tauri" && <ImportController />}
         <main
           ref={main}
           id="main"

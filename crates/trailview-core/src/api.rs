@@ -463,6 +463,10 @@ pub struct IngestProgress {
     /// Records of this file refused and quarantined.
     #[ts(type = "number")]
     pub quarantined: u64,
+    /// Of `accepted`, how many are committed, so readers see them (the first rows of a big file
+    /// are committed early: the timeline can show them while the import goes on).
+    #[ts(type = "number")]
+    pub committed: u64,
 }
 
 impl From<&Progress> for IngestProgress {
@@ -474,6 +478,7 @@ impl From<&Progress> for IngestProgress {
             accepted: p.file.accepted,
             duplicates: p.file.duplicates,
             quarantined: p.file.quarantined,
+            committed: p.committed,
         }
     }
 }

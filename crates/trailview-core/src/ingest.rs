@@ -54,6 +54,9 @@ impl Clock for FixedClock {
 pub struct IngestOptions {
     /// Commit after this many records.
     pub commit_every: usize,
+    /// Commit the first time after this many records (at most `commit_every`), so a viewer
+    /// shows the first rows of a big file within a fraction of a second.
+    pub first_commit: usize,
     /// Stamps `received_at`.
     pub clock: Arc<dyn Clock>,
 }
@@ -62,6 +65,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             commit_every: 100_000,
+            first_commit: 10_000,
             clock: Arc::new(SystemClock),
         }
     }
@@ -122,6 +126,8 @@ pub struct Progress {
     pub bytes_total: Option<u64>,
     /// Counts so far for this input.
     pub file: FileSummary,
+    /// Of `file.accepted`, how many are committed: what readers can see.
+    pub committed: u64,
 }
 
 /// Errors that stop an ingest. A bad record never does: it is quarantined.
@@ -255,20 +261,24 @@ pub fn ingest_reader<R: Read + Send>(
             let rx = rx;
             let mut tx = store.appender()?;
             let mut since_commit = 0usize;
+            let mut commit_at = opts.first_commit.clamp(1, opts.commit_every.max(1));
             for (items, offset) in rx.iter() {
                 for item in &items {
                     let o = tx.push(item)?;
                     prog.file.count(&o);
                 }
                 since_commit += items.len();
-                if since_commit >= opts.commit_every {
+                if since_commit >= commit_at {
                     tx.checkpoint()?;
+                    prog.committed = prog.file.accepted;
                     since_commit = 0;
+                    commit_at = opts.commit_every.max(1);
                 }
                 prog.bytes_read = offset;
                 progress(prog);
             }
             tx.commit()?;
+            prog.committed = prog.file.accepted;
             Ok(())
         })();
         let read = reader_thread

@@ -435,3 +435,42 @@ fn the_rollup_histogram_counts_what_the_events_index_counts() {
     assert_eq!(store.roll_up().unwrap(), 0, "idempotent");
     compare(&Store::open_read_only(&path).unwrap(), expected);
 }
+
+/// A viewer sees the first rows of a big import long before it ends: the first commit comes
+/// after `first_commit` records, and progress says how many stored events are visible.
+#[test]
+fn the_first_rows_are_visible_while_an_import_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let mut store = Store::open(&path).unwrap();
+    let mut data = Vec::new();
+    generate(
+        &GenConfig {
+            events: 30_000,
+            tenants: 2,
+            ..GenConfig::default()
+        },
+        &mut data,
+    )
+    .unwrap();
+    let opts = IngestOptions {
+        clock: Arc::new(FixedClock(1_800_000_000_000_000)),
+        first_commit: 2_000,
+        ..IngestOptions::default()
+    };
+    let reader = Store::open_read_only(&path).unwrap();
+    let total = data.len() as u64;
+    let mut seen_early = None;
+    ingest_reader(&mut store, &data[..], "big", Some(total), &opts, &mut |p| {
+        if seen_early.is_none() && p.committed > 0 && p.bytes_read < total {
+            // What a reader sees mid-import is exactly what progress calls committed.
+            let visible = reader.count(&EventQuery::new(TenantScope::All)).unwrap();
+            seen_early = Some((visible, p.committed, p.file.accepted));
+        }
+    })
+    .unwrap();
+    let (visible, committed, accepted) = seen_early.expect("rows became visible before the end");
+    assert_eq!(visible, committed);
+    assert!(committed >= 2_000 && committed < 30_000, "{committed}");
+    assert!(accepted < 30_000);
+}

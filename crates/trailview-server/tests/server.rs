@@ -86,8 +86,8 @@ fn fill(path: &Path, events: u64) {
     };
     generate::generate(&cfg, &mut ndjson).unwrap();
     let opts = IngestOptions {
-        commit_every: 100_000,
         clock: Arc::new(FixedClock(1_777_939_200_000_000)),
+        ..IngestOptions::default()
     };
     let size = Some(ndjson.len() as u64);
     ingest::ingest_reader(

@@ -207,4 +207,12 @@ export class FakeBackend implements Backend {
   onIngestProgress(): () => void {
     return () => {};
   }
+
+  async chooseFiles(): Promise<string[] | null> {
+    return null;
+  }
+
+  onOpenRequest(): () => void {
+    return () => {};
+  }
 }

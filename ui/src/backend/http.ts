@@ -80,6 +80,16 @@ export class HttpBackend implements Backend {
     return () => {};
   }
 
+  chooseFiles(): Promise<string[] | null> {
+    return Promise.reject(
+      new BackendError("desktop_only", "A browser page cannot open local files by path."),
+    );
+  }
+
+  onOpenRequest(_handlers: { menu: () => void; drop: (paths: string[]) => void }): () => void {
+    return () => {};
+  }
+
   private get<T>(command: string, params?: Record<string, string>): Promise<T> {
     const query =
       params && Object.keys(params).length > 0 ? `?${new URLSearchParams(params).toString()}` : "";

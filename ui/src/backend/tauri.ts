@@ -71,15 +71,35 @@ export class TauriBackend implements Backend {
   }
 
   onIngestProgress(handler: (progress: IngestProgress) => void): () => void {
+    return this.subscribe<IngestProgress>("ingest_progress", handler);
+  }
+
+  chooseFiles(): Promise<string[] | null> {
+    return this.call<string[] | null>("choose_files");
+  }
+
+  onOpenRequest(handlers: { menu: () => void; drop: (paths: string[]) => void }): () => void {
+    const stops = [
+      this.subscribe<null>("menu_open_files", () => handlers.menu()),
+      // Tauri's own event for files dropped on the webview (dragDropEnabled, the default).
+      this.subscribe<{ paths?: string[] }>("tauri://drag-drop", (p) => {
+        if (p?.paths && p.paths.length > 0) handlers.drop(p.paths);
+      }),
+    ];
+    return () => stops.forEach((stop) => stop());
+  }
+
+  /** Listens to a Tauri event; the returned function stops listening, even before it started. */
+  private subscribe<T>(event: string, handler: (payload: T) => void): () => void {
     let unlisten: (() => void) | null = null;
     let stopped = false;
-    this.listenFn<IngestProgress>("ingest_progress", (e) => handler(e.payload))
+    this.listenFn<T>(event, (e) => handler(e.payload))
       .then((fn) => {
         if (stopped) fn();
         else unlisten = fn;
       })
       .catch(() => {
-        // No progress notices (e.g. events not permitted): the ingest itself still reports.
+        // No notices (e.g. events not permitted): the commands themselves still answer.
       });
     return () => {
       stopped = true;

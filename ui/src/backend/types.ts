@@ -54,6 +54,14 @@ export interface Backend {
    * unsubscribe function. The HTTP backend has no such notices and never calls it.
    */
   onIngestProgress(handler: (progress: IngestProgress) => void): () => void;
+  /** The native "open files" dialog: the chosen paths, or null when cancelled. Desktop only. */
+  chooseFiles(): Promise<string[] | null>;
+  /**
+   * Calls `handler` when the desktop menu's File → Open Files… is chosen, and with the paths of
+   * files dropped on the window; returns the unsubscribe function. The HTTP backend has
+   * neither and never calls them.
+   */
+  onOpenRequest(handlers: { menu: () => void; drop: (paths: string[]) => void }): () => void;
 }
 
 /**

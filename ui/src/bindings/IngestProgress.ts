@@ -27,4 +27,9 @@ duplicates: number,
 /**
  * Records of this file refused and quarantined.
  */
-quarantined: number, };
+quarantined: number, 
+/**
+ * Of `accepted`, how many are committed, so readers see them (the first rows of a big file
+ * are committed early: the timeline can show them while the import goes on).
+ */
+committed: number, };

@@ -7,10 +7,11 @@ const KEYS: [string, string][] = [
   ["Home / End", "First / last event (of the whole filter)"],
   ["Enter", "Open the selected event in the drawer"],
   ["Esc", "Close this help, or the drawer"],
-  ["/", "Filter box (type:… source:… user:… corr:… since:… until:…)"],
+  ["/", "Search box: words, or type:… source:… user:… corr:… since:… until:…"],
   ["Backspace", "In the empty filter box: edit the last chip"],
   ["?", "This help"],
   ["Alt+← / Alt+→", "Back / forward (the URL keeps every place)"],
+  ["Ctrl+O", "Open event files (desktop; or drop them on the window)"],
 ];
 
 /** `?`: the keys, in a modal dialog (native <dialog>: focus is trapped and restored). */

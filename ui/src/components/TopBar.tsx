@@ -8,6 +8,8 @@ import {
   parseFilterInput,
   removeFilter,
 } from "../lib/filters";
+import { useBackend } from "../backend";
+import { useImporter } from "../import/Importer";
 import { boundToUs, formatTime } from "../lib/time";
 import { navigate, useRoute } from "../state/route";
 import { useUi } from "../state/ui";
@@ -27,6 +29,8 @@ export function TopBar() {
   const drawerOpen = useUi((s) => s.drawerOpen);
   const toggleDrawer = useUi((s) => s.toggleDrawer);
   const utc = useUi((s) => s.utc);
+  const desktop = useBackend().kind === "tauri";
+  const importer = useImporter();
   const [text, setText] = useState("");
   const [errors, setErrors] = useState<string[]>([]);
   const input = useRef<HTMLInputElement>(null);
@@ -124,6 +128,17 @@ export function TopBar() {
           </ul>
         )}
       </div>
+      {desktop && (
+        <button
+          type="button"
+          className="button"
+          onClick={importer.choose}
+          disabled={importer.running}
+          title={importer.running ? "An import is running" : "Open event files (Ctrl+O), or drop them on the window"}
+        >
+          Open…
+        </button>
+      )}
       <button
         type="button"
         className="button"

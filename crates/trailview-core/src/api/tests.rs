@@ -27,8 +27,8 @@ fn store_with(events: u64) -> (tempfile::TempDir, Store) {
     };
     generate::generate(&cfg, &mut ndjson).unwrap();
     let opts = IngestOptions {
-        commit_every: 100_000,
         clock: Arc::new(FixedClock(RECEIVED_AT)),
+        ..IngestOptions::default()
     };
     let size = Some(ndjson.len() as u64);
     ingest::ingest_reader(

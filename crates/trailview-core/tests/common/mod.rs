@@ -44,6 +44,7 @@ pub fn temp_store() -> (TempDir, Store) {
 pub fn opts(commit_every: usize) -> IngestOptions {
     IngestOptions {
         commit_every,
+        first_commit: commit_every,
         clock: Arc::new(FixedClock(RECEIVED_AT)),
     }
 }
