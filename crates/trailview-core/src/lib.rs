@@ -17,6 +17,7 @@
 pub mod api;
 pub mod framing;
 pub mod generate;
+pub mod graph;
 pub mod ingest;
 pub mod normalize;
 pub mod query;
