@@ -214,7 +214,16 @@ pub fn parse_rules(text: &str) -> Result<Vec<Rule>, AlertError> {
         serde_json::from_str(text)
             .map_err(|e| AlertError::BadRules(format!("rules (JSON): {e}")))?
     } else {
-        toml::from_str(text).map_err(|e| AlertError::BadRules(format!("rules (TOML): {e}")))?
+        toml::from_str(text).map_err(|e| {
+            // One line: where, then what (the crate's own Display draws a multi-line excerpt).
+            let at = e.span().map_or(String::new(), |s| {
+                let before = &text[..s.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(" at line {line}, column {col}")
+            });
+            AlertError::BadRules(format!("rules (TOML){at}: {}", e.message().trim()))
+        })?
     };
     if file.rules.is_empty() {
         return Err(AlertError::BadRules("the rule file has no rules".into()));
