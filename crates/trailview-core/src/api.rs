@@ -809,5 +809,8 @@ pub mod wire {
     }
 }
 
+mod graph;
+pub use graph::*;
+
 #[cfg(test)]
 mod tests;
