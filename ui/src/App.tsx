@@ -7,6 +7,7 @@ import { FILTER_INPUT_ID, TopBar } from "./components/TopBar";
 import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
+import { GraphView } from "./views/GraphView";
 import { PlannedView } from "./views/PlannedView";
 import { TimelineView } from "./views/TimelineView";
 
@@ -85,14 +86,20 @@ export function App() {
         <main
           ref={main}
           id="main"
-          className={view === "timeline" ? "main main-timeline" : "main"}
+          className={view === "timeline" ? "main main-timeline" : view === "graph" ? "main main-graph" : "main"}
           tabIndex={-1}
           aria-labelledby="view-title"
         >
           <h1 id="view-title" className="view-title">
             {label}
           </h1>
-          {view === "timeline" ? <TimelineView /> : <PlannedView view={view} />}
+          {view === "timeline" ? (
+            <TimelineView />
+          ) : view === "graph" ? (
+            <GraphView />
+          ) : (
+            <PlannedView view={view} />
+          )}
         </main>
       </div>
       {drawerOpen && <Drawer />}

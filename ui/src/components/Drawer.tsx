@@ -97,6 +97,18 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
             Same correlation
           </button>
         )}
+        {e.correlation_id && (
+          <button
+            type="button"
+            className="button button-small"
+            title="Show this correlation chain as a graph"
+            onClick={() =>
+              navigate((r) => ({ ...r, view: "graph", tenant: e.tenant, filters: { correlation: e.correlation_id ?? "" }, event: e.id }))
+            }
+          >
+            Graph
+          </button>
+        )}
         {e.user_id && (
           <button type="button" className="button button-small" onClick={() => only({ user: e.user_id ?? "" })}>
             Same user
