@@ -123,3 +123,41 @@ test("the event drawer's Graph button opens the chain of the open event", async 
   assert.match((await page.getByTestId("graph-path").textContent()) ?? "", /^Path to the root: \d+ node\(s\)$/);
   assert.deepEqual(problems, []);
 });
+
+test("the alerts banner shows the tenant's firings, as `trailview alerts` finds them, with their events", async () => {
+  // The first tenant (by name) where the built-in rules fire.
+  const stats = server.stats();
+  let tenant = null;
+  let report = null;
+  for (const t of stats.tenants.filter((x) => x.tenant !== "").map((x) => x.tenant).sort()) {
+    const r = JSON.parse(cli("alerts", "--tenant", t, "--json"));
+    if (r.firings.length > 0) {
+      tenant = t;
+      report = r;
+      break;
+    }
+  }
+  assert.ok(tenant, "the built-in rules fire for some tenant of the generated data");
+  await page.goto(`${base()}/#/timeline?tenant=${encodeURIComponent(tenant)}`);
+  const banner = page.getByTestId("alerts-banner");
+  await banner.waitFor();
+  const n = report.firings.length;
+  assert.ok(
+    ((await banner.textContent()) ?? "").startsWith(`${n} alert firing${n === 1 ? "" : "s"}: `),
+    await banner.textContent(),
+  );
+  await banner.getByRole("button", { name: "Details" }).click();
+  await page.getByTestId("metrics-line").waitFor();
+  const metrics = JSON.parse(cli("metrics", "--tenant", tenant, "--json"));
+  assert.ok(
+    ((await page.getByTestId("metrics-line").textContent()) ?? "").startsWith(
+      `${metrics.events.toLocaleString("en-US")} events`,
+    ),
+  );
+  assert.equal(await page.getByTestId("alerts-details").locator("li").count(), n);
+  const first = report.firings[0].evidence[0];
+  await page.getByTestId("alerts-details").locator("button").first().click();
+  await page.waitForURL((url) => url.hash.includes(`event=${encodeURIComponent(first.id)}`));
+  assert.equal(await page.getByTestId("event-detail").locator(".detail-type").textContent(), first.type);
+  assert.deepEqual(problems, []);
+});

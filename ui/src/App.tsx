@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { useBackend } from "./backend";
+import { AlertsBanner } from "./components/AlertsBanner";
 import { Drawer } from "./components/Drawer";
 import { KeysDialog } from "./components/KeysDialog";
 import { Rail } from "./components/Rail";
@@ -83,6 +84,7 @@ export function App() {
       <Rail view={view} />
       <div className="workspace">
         <TopBar />
+        <AlertsBanner />
         <main
           ref={main}
           id="main"
