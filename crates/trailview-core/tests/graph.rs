@@ -396,3 +396,65 @@ fn a_five_thousand_event_chain() {
         "the earliest events are kept"
     );
 }
+
+/// An Aximo execution (seed 001 §5): no correlation id, no causation — the execution id chains
+/// its events in time order; another customer's execution of the same id stays out.
+#[test]
+fn an_aximo_execution_is_chained_by_its_execution_id() {
+    let ax = |id: &str, ty: &str, customer: &str, at: &str| {
+        json!({
+            "event_id": id, "event_type": ty, "timestamp": at, "customer_id": customer,
+            "deployment_id": "dep_lead_capture_eu", "skill_id": "skill_lead_capture",
+            "skill_version": "1.3.0", "execution_id": "exec_77", "actor": "system", "payload": {}
+        })
+        .to_string()
+    };
+    let (_d, store) = store_of(&[
+        ax(
+            "ax-1",
+            "execution_triggered",
+            "cust_a",
+            "2026-05-01T08:00:00Z",
+        ),
+        ax(
+            "ax-2",
+            "execution_processing",
+            "cust_a",
+            "2026-05-01T08:00:01Z",
+        ),
+        ax(
+            "bx-1",
+            "execution_triggered",
+            "cust_b",
+            "2026-05-01T08:00:01Z",
+        ),
+        ax(
+            "ax-3",
+            "approval_requested",
+            "cust_a",
+            "2026-05-01T08:00:02Z",
+        ),
+        ax("ax-4", "approval_granted", "cust_a", "2026-05-01T08:20:02Z"),
+        ax(
+            "ax-5",
+            "action_dispatched",
+            "cust_a",
+            "2026-05-01T08:20:03Z",
+        ),
+        ax(
+            "ax-6",
+            "execution_completed",
+            "cust_a",
+            "2026-05-01T08:20:04Z",
+        ),
+    ]);
+    let g = build(&store, "cust_a", &Scope::Execution("exec_77".into()), 5000).unwrap();
+    assert_eq!(
+        ids(&g, &(0..g.nodes.len() as u32).collect::<Vec<_>>()),
+        ["ax-1", "ax-2", "ax-3", "ax-4", "ax-5", "ax-6"]
+    );
+    assert!(g.edges.iter().all(|e| e.kind == EdgeKind::Sequence));
+    assert_eq!(g.edges.len(), 5);
+    assert_eq!(g.critical_path_us, 20 * 60 * 1_000_000 + 4_000_000);
+    assert_eq!(g.lanes, 1);
+}
