@@ -354,19 +354,23 @@ struct Reader<'s> {
 
 impl Reader<'_> {
     /// Rows of `sql` (selecting `seq, raw`), re-normalized, those passing `exact`, in order,
-    /// up to `cap + 1`.
+    /// up to `cap + 1`; rows whose `seq` is in `skip` are passed over before normalizing.
     fn rows(
         &self,
         sql: &str,
         key: &dyn rusqlite::ToSql,
         cap: usize,
         exact: &dyn Fn(&Event) -> bool,
+        skip: Option<&HashSet<i64>>,
     ) -> Result<Vec<Loaded>, GraphError> {
         let mut stmt = self.store.conn().prepare_cached(sql)?;
         let mut rows = stmt.query(rusqlite::params![self.tid, key])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
+            if skip.is_some_and(|s| s.contains(&seq)) {
+                continue;
+            }
             let raw = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
             let Ok(n) = normalize::normalize(raw) else {
                 // Only a store edited behind its triggers: `verify` names the row.
@@ -397,7 +401,7 @@ impl Reader<'_> {
             "SELECT seq, raw FROM events WHERE tenant = ?1 AND {column} = ?2
              ORDER BY occurred_at, seq"
         );
-        let mut out = self.rows(&sql, &key64(id), cap, &exact)?;
+        let mut out = self.rows(&sql, &key64(id), cap, &exact, None)?;
         let truncated = out.len() > cap;
         out.truncate(cap);
         Ok((out, truncated))
@@ -412,26 +416,45 @@ impl Reader<'_> {
                 &&ident[..],
                 0,
                 &|e| e.id == id,
+                None,
             )?
             .into_iter()
             .next())
     }
 
-    /// The events linking to `id` by causation or parent.
-    fn children(&self, id: &str) -> Result<Vec<Loaded>, GraphError> {
+    /// The events linking to `id` by causation or parent, but those in `seen`.
+    fn children(&self, id: &str, seen: &HashSet<i64>) -> Result<Vec<Loaded>, GraphError> {
         let mut out = self.rows(
             "SELECT seq, raw FROM events WHERE tenant = ?1 AND causation_h = ?2 ORDER BY seq",
             &key64(id),
             usize::MAX - 1,
             &|e| e.causation_id.as_deref() == Some(id),
+            Some(seen),
         )?;
         out.extend(self.rows(
             "SELECT seq, raw FROM events WHERE tenant = ?1 AND parent_h = ?2 ORDER BY seq",
             &key64(id),
             usize::MAX - 1,
             &|e| e.parent_id.as_deref() == Some(id),
+            Some(seen),
         )?);
         Ok(out)
+    }
+
+    /// Whether every row keyed like the id `id` is in `seen` (then [`Reader::by_id`] can only
+    /// find an event already there, and need not normalize anything).
+    fn all_seen(&self, id: &str, seen: &HashSet<i64>) -> Result<bool, GraphError> {
+        let mut stmt = self
+            .store
+            .conn()
+            .prepare_cached("SELECT seq FROM events WHERE tenant = ?1 AND ident = ?2")?;
+        let mut rows = stmt.query(rusqlite::params![self.tid, &key128(id)[..]])?;
+        while let Some(r) = rows.next()? {
+            if !seen.contains(&r.get::<_, i64>(0)?) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     /// The connected component around the event `id`: causation and parent links both ways,
@@ -445,44 +468,40 @@ impl Reader<'_> {
         let mut queue = VecDeque::from([start.clone()]);
         let mut out = vec![start];
         let mut truncated = false;
-        let mut admit = |l: Loaded,
-                         out: &mut Vec<Loaded>,
-                         queue: &mut VecDeque<Loaded>,
-                         truncated: &mut bool| {
-            if seen.contains(&l.seq) {
-                return;
-            }
-            if out.len() >= cap {
-                *truncated = true;
-                return;
-            }
-            seen.insert(l.seq);
-            out.push(l.clone());
-            queue.push_back(l);
-        };
         while let Some(cur) = queue.pop_front() {
             if truncated {
                 break;
             }
             let e = &cur.event;
+            // Rows already in the component are passed over before they are normalized: each
+            // event is re-derived from `raw` about once, not once per link to it.
+            let mut found = Vec::new();
             for link in [&e.causation_id, &e.parent_id].into_iter().flatten() {
-                if let Some(l) = self.by_id(link)? {
-                    admit(l, &mut out, &mut queue, &mut truncated);
+                if !self.all_seen(link, &seen)? {
+                    found.extend(self.by_id(link)?);
                 }
             }
-            for l in self.children(&e.id)? {
-                admit(l, &mut out, &mut queue, &mut truncated);
-            }
+            found.extend(self.children(&e.id, &seen)?);
             if let Some(c) = &e.correlation_id {
                 if chains.insert(c.clone()) {
                     let (chain, more) = self.by_key("correlation_h", c, cap, |x| {
                         x.correlation_id.as_deref() == Some(c)
                     })?;
                     truncated |= more;
-                    for l in chain {
-                        admit(l, &mut out, &mut queue, &mut truncated);
-                    }
+                    found.extend(chain);
                 }
+            }
+            for l in found {
+                if seen.contains(&l.seq) {
+                    continue;
+                }
+                if out.len() >= cap {
+                    truncated = true;
+                    break;
+                }
+                seen.insert(l.seq);
+                out.push(l.clone());
+                queue.push_back(l);
             }
         }
         Ok((out, truncated))
