@@ -113,7 +113,8 @@ test("the event drawer's Graph button opens the chain of the open event", async 
   const first = graph.nodes.find((n) => n.kind === "event");
   await page.goto(`${base()}/#/timeline?tenant=${encodeURIComponent(tenant)}&event=${encodeURIComponent(first.id)}`);
   await page.getByTestId("event-detail").waitFor();
-  await page.getByRole("button", { name: "Graph", exact: true }).click();
+  // The correlation row of the Links section has a Graph button too; use the actions bar's.
+  await page.getByRole("group", { name: "Show related events" }).getByRole("button", { name: "Graph", exact: true }).click();
   await page.getByTestId("graph-view").waitFor();
   assert.ok(page.url().includes("#/graph?"), page.url());
   assert.ok(page.url().includes(`correlation=${encodeURIComponent(correlation)}`), page.url());
