@@ -308,11 +308,13 @@ pub fn is_error(kind: &str, raw: &[u8]) -> bool {
             .rsplit(['.', '_', '-', ':', '/'])
             .next()
             .unwrap_or(kind);
-        // CamelCase: the last capitalised word.
-        let start = tail
-            .char_indices()
-            .filter(|(_, c)| c.is_uppercase())
-            .map(|(i, _)| i)
+        // CamelCase: the last word starts at the last lower → upper boundary (`BuildFailed`);
+        // an all-capitals tail (`JOB_ERROR`) is one word.
+        let chars: Vec<(usize, char)> = tail.char_indices().collect();
+        let start = chars
+            .windows(2)
+            .filter(|w| w[0].1.is_lowercase() && w[1].1.is_uppercase())
+            .map(|w| w[1].0)
             .next_back()
             .unwrap_or(0);
         tail[start..].to_ascii_lowercase()
@@ -670,6 +672,9 @@ window = "1h"
         assert!(is_error("execution_failed", b"{}"));
         assert!(is_error("contract.failed", b"{}"));
         assert!(is_error("BuildFailed", b"{}"));
+        assert!(is_error("JOB_ERROR", b"{}"));
+        assert!(is_error("deploy.FAILED", b"{}"));
+        assert!(!is_error("FailedLoginReported", b"{}"));
         assert!(!is_error("execution_completed", b"{}"));
         let spine = |data: &str| {
             format!(
