@@ -105,6 +105,12 @@ test("a real chain opens from its deep link, and clicking a node opens its event
   const zoomed = Number((await page.getByTestId("graph-canvas").getAttribute("data-transform")).split(" ")[0]);
   assert.ok(zoomed > Number(before.split(" ")[0]), "the wheel zooms in");
   assert.ok(page.url().includes(`event=${encodeURIComponent(node.id)}`));
+
+  // From the keyboard: ] selects the next node in time order.
+  await page.getByTestId("graph-canvas").focus();
+  await page.keyboard.press("]");
+  const next = graph.nodes[target + 1];
+  await page.waitForURL((url) => url.hash.includes(`event=${encodeURIComponent(next.id)}`));
   assert.deepEqual(problems, []);
 });
 

@@ -156,7 +156,7 @@ function GraphLoaded({ graph: g }: { graph: Graph }) {
         <button type="button" className="button button-small" onClick={() => setFitSignal((n) => n + 1)}>
           Fit
         </button>
-        <span className="muted small">Wheel to zoom, drag to pan, click a node to open its event.</span>
+        <span className="muted small">Wheel to zoom, drag to pan, click a node to open its event ([ and ] step through them).</span>
       </div>
       <div className="graph-body">
         <div className="graph-stage">

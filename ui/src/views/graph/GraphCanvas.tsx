@@ -128,6 +128,21 @@ export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCrit
       "-": () => zoomAt(t, 0.8, size.w / 2, size.h / 2),
       "0": () => fitTransform(g, size.w, size.h),
     };
+    // [ and ] step the selection through the nodes in time order, keeping it in view.
+    if (e.key === "[" || e.key === "]") {
+      e.preventDefault();
+      const last = g.nodes.length - 1;
+      const next =
+        selected === null ? (e.key === "]" ? 0 : last) : Math.min(last, Math.max(0, selected + (e.key === "]" ? 1 : -1)));
+      const n = g.nodes[next];
+      if (!n) return;
+      const [px, py] = [n.x * t.k + t.x, n.y * t.k + t.y];
+      if (px < 40 || px > size.w - 40 || py < 40 || py > size.h - 40) {
+        setT({ k: t.k, x: size.w / 2 - n.x * t.k, y: size.h / 2 - n.y * t.k });
+      }
+      onSelect(next);
+      return;
+    }
     const move = moves[e.key];
     if (move) {
       e.preventDefault();
@@ -144,7 +159,7 @@ export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCrit
         data-transform={t ? `${t.k} ${t.x} ${t.y}` : undefined}
         data-ready={t ? "true" : "false"}
         role="img"
-        aria-label={`Graph of ${g.nodes.length} nodes and ${g.edges.length} edges. Arrow keys pan, + and - zoom, 0 fits.`}
+        aria-label={`Graph of ${g.nodes.length} nodes and ${g.edges.length} edges. Arrow keys pan, + and - zoom, 0 fits, [ and ] select the previous or next node in time.`}
         tabIndex={0}
         style={{ width: size?.w ?? 0, height: size?.h ?? 0 }}
         onPointerDown={onPointerDown}
