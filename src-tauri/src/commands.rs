@@ -159,3 +159,33 @@ pub async fn choose_files(app: AppHandle) -> Result<Option<Vec<String>>, ApiErro
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
+
+/// `api::graph`.
+#[tauri::command]
+pub async fn graph(
+    state: State<'_, AppState>,
+    req: Option<api::GraphRequest>,
+) -> Result<trailview_core::graph::Graph, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::graph(s, &req)).await
+}
+
+/// `api::metrics`.
+#[tauri::command]
+pub async fn metrics(
+    state: State<'_, AppState>,
+    req: Option<api::MetricsRequest>,
+) -> Result<trailview_core::metrics::MetricsReport, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::metrics(s, &req)).await
+}
+
+/// `api::alerts`.
+#[tauri::command]
+pub async fn alerts(
+    state: State<'_, AppState>,
+    req: Option<api::AlertsRequest>,
+) -> Result<trailview_core::alerts::AlertReport, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::alerts(s, &req)).await
+}

@@ -62,6 +62,9 @@ pub fn run() -> anyhow::Result<()> {
             commands::load_demo,
             commands::ingest_files,
             commands::choose_files,
+            commands::graph,
+            commands::metrics,
+            commands::alerts,
         ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")

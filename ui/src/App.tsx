@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { useBackend } from "./backend";
+import { AlertsBanner } from "./components/AlertsBanner";
 import { Drawer } from "./components/Drawer";
 import { KeysDialog } from "./components/KeysDialog";
 import { Rail } from "./components/Rail";
@@ -8,6 +9,7 @@ import { ImportController } from "./import/Importer";
 import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
+import { GraphView } from "./views/GraphView";
 import { PlannedView } from "./views/PlannedView";
 import { TimelineView } from "./views/TimelineView";
 
@@ -84,17 +86,24 @@ export function App() {
       <div className="workspace">
         <TopBar />
         {backend.kind === "tauri" && <ImportController />}
+        <AlertsBanner />
         <main
           ref={main}
           id="main"
-          className={view === "timeline" ? "main main-timeline" : "main"}
+          className={view === "timeline" ? "main main-timeline" : view === "graph" ? "main main-graph" : "main"}
           tabIndex={-1}
           aria-labelledby="view-title"
         >
           <h1 id="view-title" className="view-title">
             {label}
           </h1>
-          {view === "timeline" ? <TimelineView /> : <PlannedView view={view} />}
+          {view === "timeline" ? (
+            <TimelineView />
+          ) : view === "graph" ? (
+            <GraphView />
+          ) : (
+            <PlannedView view={view} />
+          )}
         </main>
       </div>
       {drawerOpen && <Drawer />}

@@ -17,6 +17,9 @@ use trailview_core::store::Store;
 use trailview_core::text::TextQuery;
 use trailview_core::{generate, time};
 
+mod graph;
+mod metrics;
+
 /// Trailview: a local-first audit and timeline viewer.
 #[derive(Parser)]
 #[command(name = "trailview", version, about, max_term_width = 100)]
@@ -77,6 +80,12 @@ enum Command {
         #[arg(long)]
         allow_remote: bool,
     },
+    /// The correlation / causation graph of a chain: roots, forks, orphans, cycles, critical path.
+    Graph(graph::GraphArgs),
+    /// Metrics derived from a tenant's events: per hour, top types, error and SLA breach rates.
+    Metrics(metrics::MetricsArgs),
+    /// Evaluate alert rules over a tenant's events and list the firings with their events.
+    Alerts(metrics::AlertsArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -411,6 +420,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 print_stats(&mut out, &s)?;
             }
         }
+        Command::Graph(a) => graph::run(&cli.db, a, &mut out)?,
+        Command::Metrics(a) => metrics::run_metrics(&cli.db, a, &mut out)?,
+        Command::Alerts(a) => metrics::run_alerts(&cli.db, a, &mut out)?,
         Command::Generate {
             events,
             seed,

@@ -855,5 +855,8 @@ pub mod wire {
     }
 }
 
+mod graph;
+pub use graph::*;
+
 #[cfg(test)]
 mod tests;

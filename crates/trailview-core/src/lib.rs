@@ -14,10 +14,13 @@
 //! projection that can be rebuilt from it.
 #![deny(missing_docs)]
 
+pub mod alerts;
 pub mod api;
 pub mod framing;
 pub mod generate;
+pub mod graph;
 pub mod ingest;
+pub mod metrics;
 pub mod normalize;
 pub mod query;
 pub mod rollup;

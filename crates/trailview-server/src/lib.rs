@@ -50,6 +50,7 @@ use trailview_core::api::{
     self, ApiError, AppInfo, EventRequest, EventsRequest, HistogramRequest, LoadDemoRequest,
     QuarantineRequest, SharedStore,
 };
+use trailview_core::api::{AlertsRequest, GraphRequest, MetricsRequest};
 use trailview_core::store::Store;
 
 /// The port `trailview serve` listens on unless told otherwise.
@@ -239,6 +240,9 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
         )
         .route("/api/verify", operation(get(verify).post(verify)))
         .route("/api/load_demo", operation(post(load_demo)))
+        .route("/api/graph", operation(get(graph).post(graph)))
+        .route("/api/metrics", operation(get(metrics).post(metrics)))
+        .route("/api/alerts", operation(get(alerts).post(alerts)))
         .route("/api/ingest_files", any(desktop_only))
         .route("/api", any(no_such_operation))
         .route("/api/", any(no_such_operation))
@@ -469,6 +473,18 @@ async fn verify(State(app): State<App>) -> Response {
 
 async fn load_demo(State(app): State<App>, Params(req): Params<LoadDemoRequest>) -> Response {
     app.write(move |s| api::load_demo(s, &req)).await
+}
+
+async fn graph(State(app): State<App>, Params(req): Params<GraphRequest>) -> Response {
+    app.read(move |s| api::graph(s, &req)).await
+}
+
+async fn metrics(State(app): State<App>, Params(req): Params<MetricsRequest>) -> Response {
+    app.read(move |s| api::metrics(s, &req)).await
+}
+
+async fn alerts(State(app): State<App>, Params(req): Params<AlertsRequest>) -> Response {
+    app.read(move |s| api::alerts(s, &req)).await
 }
 
 async fn desktop_only() -> Response {

@@ -557,3 +557,63 @@ async fn a_store_that_cannot_be_opened_stops_the_server_from_starting() {
     let err = Server::bind(opts).await.err().expect("refused");
     assert!(format!("{err:#}").contains("store_unavailable"), "{err:#}");
 }
+
+/// Issue #4: `graph`, `metrics` and `alerts` over HTTP, GET and POST alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graph_metrics_and_alerts_answer_over_http() {
+    let server = start(1500, false).await;
+    let addr = server.addr;
+    let (tenant, _) = busiest_tenant(addr).await;
+    let page = get(addr, &format!("/api/events?tenant={tenant}&limit=1000")).await;
+    let events = page.json()["events"].as_array().unwrap().clone();
+    let chained = events
+        .iter()
+        .find(|e| e["causation_id"].is_string() && e["correlation_id"].is_string())
+        .expect("a chain with causation links");
+    let corr = chained["correlation_id"].as_str().unwrap();
+    let g = get(
+        addr,
+        &format!("/api/graph?tenant={tenant}&correlation={corr}"),
+    )
+    .await;
+    assert_eq!(g.status, 200, "{g:?}");
+    let g = g.json();
+    assert!(g["nodes"].as_array().unwrap().len() >= 3);
+    assert!(g["nodes"][0]["x"].is_number());
+    assert_eq!(g["scope"], "correlation");
+    let body = format!(
+        r#"{{"tenant":"{tenant}","event":"{}"}}"#,
+        chained["id"].as_str().unwrap()
+    );
+    let g2 = post_json(addr, "/api/graph", &body).await;
+    assert_eq!(g2.status, 200, "{g2:?}");
+    assert_eq!(g2.json()["scope"], "event");
+    get(
+        addr,
+        &format!("/api/graph?tenant={tenant}&correlation=nope"),
+    )
+    .await
+    .assert_error(404, "not_found");
+    get(addr, &format!("/api/graph?tenant={tenant}"))
+        .await
+        .assert_error(400, "bad_request");
+
+    let m = get(addr, &format!("/api/metrics?tenant={tenant}")).await;
+    assert_eq!(m.status, 200, "{m:?}");
+    assert!(m.json()["events"].as_u64().unwrap() > 0);
+    get(addr, "/api/metrics")
+        .await
+        .assert_error(400, "tenant_required");
+
+    let a = post_json(addr, "/api/alerts", &format!(r#"{{"tenant":"{tenant}"}}"#)).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    assert_eq!(a.json()["rules"].as_array().unwrap().len(), 3);
+    post_json(
+        addr,
+        "/api/alerts",
+        &format!(r#"{{"tenant":"{tenant}","rules":"[[rules]]"}}"#),
+    )
+    .await
+    .assert_error(400, "bad_request");
+    server.stop().await;
+}

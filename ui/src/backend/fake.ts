@@ -4,6 +4,12 @@
  * histogram bins, `{code, message}` errors), with no transport. It is a test double, so it is
  * deliberately simple (linear scans); it is never part of the app bundle.
  */
+import type { AlertReport } from "../bindings/AlertReport";
+import type { AlertsRequest } from "../bindings/AlertsRequest";
+import type { Graph } from "../bindings/Graph";
+import type { GraphRequest } from "../bindings/GraphRequest";
+import type { MetricsReport } from "../bindings/MetricsReport";
+import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventFilter } from "../bindings/EventFilter";
@@ -194,6 +200,20 @@ export class FakeBackend implements Backend {
 
   async verify(): Promise<VerifyReport> {
     return { ok: true, events: this.store.length, head: "", first_bad_seq: null, problem: null };
+  }
+
+  // The graph, metrics and alerts are the core's analysis: this double does not reimplement
+  // them. Their UI is tested against the real backend (tests/browser/graph.test.mjs).
+  async graph(_req: GraphRequest): Promise<Graph> {
+    throw new BackendError("not_in_fake", "the fake backend has no graph");
+  }
+
+  async metrics(_req: MetricsRequest): Promise<MetricsReport> {
+    throw new BackendError("not_in_fake", "the fake backend has no metrics");
+  }
+
+  async alerts(_req: AlertsRequest): Promise<AlertReport> {
+    throw new BackendError("not_in_fake", "the fake backend has no alerts");
   }
 
   async loadDemo(): Promise<IngestSummary> {

@@ -1,3 +1,9 @@
+import type { AlertReport } from "../bindings/AlertReport";
+import type { AlertsRequest } from "../bindings/AlertsRequest";
+import type { Graph } from "../bindings/Graph";
+import type { GraphRequest } from "../bindings/GraphRequest";
+import type { MetricsReport } from "../bindings/MetricsReport";
+import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
@@ -60,6 +66,19 @@ export class HttpBackend implements Backend {
 
   verify(): Promise<VerifyReport> {
     return this.get<VerifyReport>("verify");
+  }
+
+  graph(req: GraphRequest): Promise<Graph> {
+    return this.get<Graph>("graph", toQuery(req));
+  }
+
+  metrics(req: MetricsRequest): Promise<MetricsReport> {
+    return this.get<MetricsReport>("metrics", toQuery(req));
+  }
+
+  alerts(req: AlertsRequest): Promise<AlertReport> {
+    // Rules are a file's text: a body, not a query string.
+    return this.post<AlertReport>("alerts", req);
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

@@ -1,5 +1,11 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { AlertReport } from "../bindings/AlertReport";
+import type { AlertsRequest } from "../bindings/AlertsRequest";
+import type { Graph } from "../bindings/Graph";
+import type { GraphRequest } from "../bindings/GraphRequest";
+import type { MetricsReport } from "../bindings/MetricsReport";
+import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
@@ -60,6 +66,18 @@ export class TauriBackend implements Backend {
 
   verify(): Promise<VerifyReport> {
     return this.call<VerifyReport>("verify");
+  }
+
+  graph(req: GraphRequest): Promise<Graph> {
+    return this.call<Graph>("graph", { req });
+  }
+
+  metrics(req: MetricsRequest): Promise<MetricsReport> {
+    return this.call<MetricsReport>("metrics", { req });
+  }
+
+  alerts(req: AlertsRequest): Promise<AlertReport> {
+    return this.call<AlertReport>("alerts", { req });
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

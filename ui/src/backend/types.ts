@@ -12,14 +12,20 @@
  *
  * Wire types come from `ui/src/bindings/`, generated from the Rust types; never redefine them here.
  */
+import type { AlertReport } from "../bindings/AlertReport";
+import type { AlertsRequest } from "../bindings/AlertsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
 import type { ApiError } from "../bindings/ApiError";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
+import type { Graph } from "../bindings/Graph";
+import type { GraphRequest } from "../bindings/GraphRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
+import type { MetricsReport } from "../bindings/MetricsReport";
+import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -45,6 +51,12 @@ export interface Backend {
   quarantine(limit?: number): Promise<QuarantineRecord[]>;
   /** Re-checks the hash chain and every event against its raw bytes. */
   verify(): Promise<VerifyReport>;
+  /** The correlation / causation graph of one scope, analysed and laid out (`not_found` if empty). */
+  graph(req: GraphRequest): Promise<Graph>;
+  /** A tenant's metrics derived from its events: per hour, top types, error and SLA rates. */
+  metrics(req: MetricsRequest): Promise<MetricsReport>;
+  /** Alert rules (default: the built-in ones) evaluated over a tenant's events. */
+  alerts(req: AlertsRequest): Promise<AlertReport>;
   /** Appends the deterministic demo data set (all dialects). */
   loadDemo(events?: number): Promise<IngestSummary>;
   /** Ingests files by path: desktop only (a browser cannot name local files). */

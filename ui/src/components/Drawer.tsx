@@ -79,6 +79,10 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
   const execution = typeof e.subject.execution_id === "string" ? e.subject.execution_id : null;
   const subjectKeys = Object.keys(e.subject);
 
+  /** The Graph view of this event's correlation chain, this event selected in it. */
+  const openGraph = () =>
+    navigate((r) => ({ ...r, view: "graph", tenant: e.tenant, filters: { correlation: e.correlation_id ?? "" }, event: e.id }));
+
   /** "Same …": the timeline with just that filter, this event still open. */
   const only = (filters: Filters) =>
     navigate((r) => ({ ...r, view: "timeline", filters, at: { kind: "time", us: e.occurred_at_us } }));
@@ -95,6 +99,16 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
         {e.correlation_id && (
           <button type="button" className="button button-small" onClick={() => only({ correlation: e.correlation_id ?? "" })}>
             Same correlation
+          </button>
+        )}
+        {e.correlation_id && (
+          <button
+            type="button"
+            className="button button-small"
+            title="Show this correlation chain as a graph"
+            onClick={openGraph}
+          >
+            Graph
           </button>
         )}
         {e.user_id && (
@@ -158,12 +172,22 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
         <dl className="facts facts-tight">
           <Fact name="correlation">
             {e.correlation_id ? (
-              <LinkValue
-                value={e.correlation_id}
-                action="Filter"
-                title="Show this correlation chain in the timeline"
-                onClick={() => only({ correlation: e.correlation_id ?? "" })}
-              />
+              <>
+                <LinkValue
+                  value={e.correlation_id}
+                  action="Filter"
+                  title="Show this correlation chain in the timeline"
+                  onClick={() => only({ correlation: e.correlation_id ?? "" })}
+                />{" "}
+                <button
+                  type="button"
+                  className="link-button"
+                  title="Show this correlation chain as a graph"
+                  onClick={openGraph}
+                >
+                  Graph
+                </button>
+              </>
             ) : (
               <span className="muted">none</span>
             )}

@@ -533,6 +533,29 @@ fn typescript_bindings_are_current() {
     check.one::<QuarantineRequest>();
     check.one::<LoadDemoRequest>();
     check.one::<IngestFilesRequest>();
+    // Issue #4: graph, metrics, alerts.
+    check.one::<GraphRequest>();
+    check.one::<MetricsRequest>();
+    check.one::<AlertsRequest>();
+    check.one::<crate::graph::Graph>();
+    check.one::<crate::graph::GraphNode>();
+    check.one::<crate::graph::GraphEdge>();
+    check.one::<crate::graph::Orphan>();
+    check.one::<crate::graph::NodeKind>();
+    check.one::<crate::graph::EdgeKind>();
+    check.one::<crate::graph::Point>();
+    check.one::<crate::metrics::MetricsReport>();
+    check.one::<crate::metrics::HourCount>();
+    check.one::<crate::metrics::TypeCount>();
+    check.one::<crate::metrics::Ratio>();
+    check.one::<crate::metrics::LatencyPercentiles>();
+    check.one::<crate::alerts::AlertReport>();
+    check.one::<crate::alerts::RuleOutcome>();
+    check.one::<crate::alerts::Rule>();
+    check.one::<crate::alerts::RuleMetric>();
+    check.one::<crate::alerts::Comparison>();
+    check.one::<crate::alerts::Firing>();
+    check.one::<crate::alerts::EvidenceEvent>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {

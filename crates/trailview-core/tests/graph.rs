@@ -1,0 +1,460 @@
+//! The correlation / causation graph, on real stores built from scenarios written from the
+//! seeds: the ConnectSoft causation chain (a fork, a missing cause, a cycle), a Spine
+//! correlation chain, a chain crossing three dialects, a cross-tenant trap, and a 5,000-event
+//! chain.
+
+mod common;
+
+use common::{ingest_bytes, temp_store};
+use serde_json::json;
+use trailview_core::graph::{build, EdgeKind, Graph, GraphError, NodeKind, Scope};
+
+/// A ConnectSoft envelope (seed 003) as one NDJSON line.
+fn cs(id: &str, ty: &str, tenant: &str, corr: &str, cause: Option<&str>, at: &str) -> String {
+    json!({
+        "eventId": id, "eventType": ty, "tenantId": tenant, "projectId": "proj-booking-saas",
+        "moduleId": "module-reservations-api", "traceId": "trace-9f1c2b7d",
+        "correlationId": corr, "causationId": cause, "occurredAt": at, "payload": {}
+    })
+    .to_string()
+}
+
+/// An Event Spine event (seed 000) in a correlation chain.
+fn spine(id: &str, ty: &str, org: &str, corr: &str, at: &str) -> String {
+    json!({
+        "eventId": id, "type": ty, "source": "meshos.review-service", "orgId": org,
+        "timestamp": at, "data": {}, "metadata": {"correlationId": corr, "userId": "user_dana"}
+    })
+    .to_string()
+}
+
+fn store_of(lines: &[String]) -> (tempfile::TempDir, trailview_core::store::Store) {
+    let (dir, mut store) = temp_store();
+    let body = lines.join("\n") + "\n";
+    let s = ingest_bytes(&mut store, body.as_bytes(), "scenario.ndjson");
+    assert_eq!(
+        s.accepted as usize,
+        lines.len(),
+        "every scenario line is stored"
+    );
+    (dir, store)
+}
+
+fn ids(g: &Graph, nodes: &[u32]) -> Vec<String> {
+    nodes
+        .iter()
+        .map(|&i| g.nodes[i as usize].id.clone())
+        .collect()
+}
+
+fn edge(g: &Graph, from: &str, to: &str) -> Option<EdgeKind> {
+    let (f, t) = (g.node(from)?, g.node(to)?);
+    g.edges
+        .iter()
+        .find(|e| e.from == f && e.to == t)
+        .map(|e| e.kind)
+}
+
+/// The ConnectSoft causation chain with a fork (two effects of one cause) and a missing cause.
+#[test]
+fn causation_tree_with_a_fork_and_a_missing_parent() {
+    let corr = "corr-3a6e1d40";
+    let (_d, store) = store_of(&[
+        cs(
+            "evt-a",
+            "ArtifactCreated",
+            "connectsoft",
+            corr,
+            None,
+            "2026-06-11T00:00:00Z",
+        ),
+        cs(
+            "evt-b",
+            "AgentTaskStarted",
+            "connectsoft",
+            corr,
+            Some("evt-a"),
+            "2026-06-11T00:01:00Z",
+        ),
+        cs(
+            "evt-c",
+            "BuildQueued",
+            "connectsoft",
+            corr,
+            Some("evt-a"),
+            "2026-06-11T00:02:00Z",
+        ),
+        cs(
+            "evt-d",
+            "AgentTaskCompleted",
+            "connectsoft",
+            corr,
+            Some("evt-b"),
+            "2026-06-11T00:10:00Z",
+        ),
+        // Its cause was never delivered to this store.
+        cs(
+            "evt-e",
+            "DeploymentPromoted",
+            "connectsoft",
+            corr,
+            Some("evt-lost"),
+            "2026-06-11T00:11:00Z",
+        ),
+    ]);
+    let g = build(
+        &store,
+        "connectsoft",
+        &Scope::Correlation(corr.into()),
+        5000,
+    )
+    .unwrap();
+    assert!(!g.truncated);
+    assert_eq!(g.nodes.len(), 6, "five events and one placeholder");
+    let lost = g
+        .node("evt-lost")
+        .expect("a placeholder for the missing cause");
+    assert_eq!(g.nodes[lost as usize].kind, NodeKind::Missing);
+    assert_eq!(g.nodes[lost as usize].seq, None);
+    assert_eq!(g.orphans.len(), 1);
+    assert_eq!(g.orphans[0].missing_id, "evt-lost");
+    assert_eq!(g.orphans[0].link, EdgeKind::Causation);
+    assert_eq!(g.nodes[g.orphans[0].node as usize].id, "evt-e");
+
+    assert_eq!(edge(&g, "evt-a", "evt-b"), Some(EdgeKind::Causation));
+    assert_eq!(edge(&g, "evt-a", "evt-c"), Some(EdgeKind::Causation));
+    assert_eq!(edge(&g, "evt-b", "evt-d"), Some(EdgeKind::Causation));
+    assert_eq!(edge(&g, "evt-lost", "evt-e"), Some(EdgeKind::Causation));
+    // Time order within the chain where no causation says it already.
+    assert_eq!(edge(&g, "evt-b", "evt-c"), Some(EdgeKind::Sequence));
+    assert_eq!(edge(&g, "evt-c", "evt-d"), Some(EdgeKind::Sequence));
+    assert_eq!(edge(&g, "evt-d", "evt-e"), Some(EdgeKind::Sequence));
+
+    assert_eq!(ids(&g, &g.forks), ["evt-a", "evt-b"]);
+    assert_eq!(ids(&g, &g.roots), ["evt-a", "evt-lost"]);
+    assert_eq!(ids(&g, &g.leaves), ["evt-e"]);
+    assert!(g.cycles.is_empty());
+    // a → b → c → d → e is the longest chain: 11 minutes, 4 edges.
+    assert_eq!(
+        ids(&g, &g.critical_path),
+        ["evt-a", "evt-b", "evt-c", "evt-d", "evt-e"]
+    );
+    assert_eq!(g.critical_path_us, 11 * 60 * 1_000_000);
+    assert_eq!(g.depth, 4);
+    // The path to the root follows causation first: e → lost.
+    let e = g.node("evt-e").unwrap();
+    assert_eq!(ids(&g, &g.path_to_root(e)), ["evt-e", "evt-lost"]);
+    let d = g.node("evt-d").unwrap();
+    assert_eq!(ids(&g, &g.path_to_root(d)), ["evt-d", "evt-b", "evt-a"]);
+    // The fork opens a second lane; time runs left to right.
+    assert!(g.lanes >= 2);
+    let xs: Vec<f64> = g.nodes.iter().map(|n| n.x).collect();
+    assert!(xs.windows(2).all(|w| w[0] < w[1]));
+    for e in &g.edges {
+        let (a, b) = (&g.nodes[e.from as usize], &g.nodes[e.to as usize]);
+        assert_eq!(e.route[0].x, a.x);
+        assert_eq!(e.route[2].y, b.y);
+    }
+}
+
+/// Bad data: A caused by B, B caused by A. Reported as a cycle, never a hang.
+#[test]
+fn a_causation_cycle_is_reported_not_followed_forever() {
+    let corr = "corr-loop";
+    let (_d, store) = store_of(&[
+        cs(
+            "evt-x",
+            "OrderPlaced",
+            "t1",
+            corr,
+            Some("evt-y"),
+            "2026-06-11T00:00:00Z",
+        ),
+        cs(
+            "evt-y",
+            "OrderPaid",
+            "t1",
+            corr,
+            Some("evt-x"),
+            "2026-06-11T00:00:05Z",
+        ),
+        cs(
+            "evt-z",
+            "OrderShipped",
+            "t1",
+            corr,
+            Some("evt-z"),
+            "2026-06-11T00:00:09Z",
+        ),
+    ]);
+    let g = build(&store, "t1", &Scope::Correlation(corr.into()), 5000).unwrap();
+    assert_eq!(g.nodes.len(), 3);
+    assert_eq!(g.cycles.len(), 2, "{:?}", g.cycles);
+    assert!(g
+        .cycles
+        .contains(&vec![g.node("evt-x").unwrap(), g.node("evt-y").unwrap()]));
+    assert!(
+        g.cycles.contains(&vec![g.node("evt-z").unwrap()]),
+        "a self-cause"
+    );
+    assert!(g.edges.iter().any(|e| e.in_cycle));
+    // Every node still reaches a root through `up`.
+    for i in 0..g.nodes.len() as u32 {
+        let p = g.path_to_root(i);
+        assert!(g.nodes[*p.last().unwrap() as usize].up.is_none());
+    }
+    // The event scope walks the loop and stops.
+    let g2 = build(&store, "t1", &Scope::Event("evt-y".into()), 5000).unwrap();
+    assert_eq!(g2.nodes.len(), 3);
+    assert_eq!(g2.cycles.len(), 2);
+}
+
+/// One correlation id across three dialects of one tenant: a Spine event, the ConnectSoft
+/// event it caused, and an Ecosystem event caused by that one with the Spine event as parent.
+#[test]
+fn a_chain_crossing_dialects_is_one_graph() {
+    let corr = "corr-cross-1";
+    let eco = json!({
+        "eventId": "eco-3", "eventName": "artifact.published", "eventVersion": 1,
+        "occurredAt": "2026-06-11T00:02:00Z", "productId": "notelett", "sourceSurface": "web",
+        "userId": "user_dana", "orgId": "acme",
+        "actor": {"actorType": "user", "actorId": "user_dana"},
+        "trace": {"correlationId": corr, "causationId": "cs-2", "parentEventId": "spine-1"},
+        "payload": {}
+    })
+    .to_string();
+    let (_d, store) = store_of(&[
+        spine(
+            "spine-1",
+            "review.complete",
+            "acme",
+            corr,
+            "2026-06-11T00:00:00.000Z",
+        ),
+        cs(
+            "cs-2",
+            "ArtifactCreated",
+            "acme",
+            corr,
+            Some("spine-1"),
+            "2026-06-11T00:01:00Z",
+        ),
+        eco,
+    ]);
+    let g = build(&store, "acme", &Scope::Correlation(corr.into()), 5000).unwrap();
+    let dialects: Vec<&str> = g
+        .nodes
+        .iter()
+        .map(|n| n.dialect.unwrap().as_str())
+        .collect();
+    assert_eq!(dialects, ["spine", "connectsoft", "ecosystem"]);
+    assert_eq!(edge(&g, "spine-1", "cs-2"), Some(EdgeKind::Causation));
+    assert_eq!(edge(&g, "cs-2", "eco-3"), Some(EdgeKind::Causation));
+    assert_eq!(edge(&g, "spine-1", "eco-3"), Some(EdgeKind::Parent));
+    assert_eq!(
+        g.edges.len(),
+        3,
+        "sequence edges repeating a link are left out"
+    );
+    assert!(g.orphans.is_empty());
+    assert_eq!(ids(&g, &g.roots), ["spine-1"]);
+    assert_eq!(ids(&g, &g.forks), ["spine-1"]);
+    // From the middle event, the component is the same three.
+    let g2 = build(&store, "acme", &Scope::Event("cs-2".into()), 5000).unwrap();
+    assert_eq!(g2.nodes.len(), 3);
+    assert_eq!(g2.scope, "event");
+}
+
+/// The same correlation id in two tenants, and a cause that exists only in the other tenant:
+/// nothing of the other tenant appears, the cause is a missing placeholder.
+#[test]
+fn the_same_correlation_id_in_two_tenants_never_mixes() {
+    let corr = "corr-shared";
+    let (_d, store) = store_of(&[
+        cs(
+            "a-1",
+            "OrderPlaced",
+            "acme",
+            corr,
+            None,
+            "2026-06-11T00:00:00Z",
+        ),
+        cs(
+            "g-1",
+            "OrderPlaced",
+            "globex",
+            corr,
+            None,
+            "2026-06-11T00:00:01Z",
+        ),
+        cs(
+            "a-2",
+            "OrderPaid",
+            "acme",
+            corr,
+            Some("g-1"),
+            "2026-06-11T00:00:02Z",
+        ),
+        cs(
+            "g-2",
+            "OrderPaid",
+            "globex",
+            corr,
+            Some("g-1"),
+            "2026-06-11T00:00:03Z",
+        ),
+    ]);
+    let g = build(&store, "acme", &Scope::Correlation(corr.into()), 5000).unwrap();
+    let names: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        names,
+        ["a-1", "g-1", "a-2"],
+        "a placeholder sits before its referrer"
+    );
+    let g1 = &g.nodes[1];
+    assert_eq!(g1.kind, NodeKind::Missing, "globex's event is not acme's");
+    assert_eq!(g1.seq, None);
+    assert_eq!(g.orphans.len(), 1);
+    // The event scope from acme cannot reach globex either.
+    let g2 = build(&store, "acme", &Scope::Event("a-2".into()), 5000).unwrap();
+    assert!(g2
+        .nodes
+        .iter()
+        .all(|n| n.kind == NodeKind::Missing || n.id.starts_with("a-")));
+    match build(&store, "acme", &Scope::Event("g-2".into()), 5000) {
+        Err(GraphError::NotFound(m)) => assert!(m.contains("acme"), "{m}"),
+        other => panic!("expected not found, got {other:?}"),
+    }
+    match build(&store, "nobody", &Scope::Correlation(corr.into()), 5000) {
+        Err(GraphError::NotFound(_)) => {}
+        other => panic!("expected not found, got {other:?}"),
+    }
+}
+
+/// A link to a stored event outside the scope shows it as context, not as missing.
+#[test]
+fn a_link_leaving_the_scope_is_context() {
+    let (_d, store) = store_of(&[
+        cs(
+            "c-1",
+            "BuildQueued",
+            "t",
+            "corr-1",
+            None,
+            "2026-06-11T00:00:00Z",
+        ),
+        cs(
+            "c-2",
+            "BuildStarted",
+            "t",
+            "corr-2",
+            Some("c-1"),
+            "2026-06-11T00:00:03Z",
+        ),
+    ]);
+    let g = build(&store, "t", &Scope::Correlation("corr-2".into()), 5000).unwrap();
+    assert_eq!(g.nodes.len(), 2);
+    assert_eq!(g.nodes[0].kind, NodeKind::Context);
+    assert!(g.nodes[0].seq.is_some());
+    assert!(g.orphans.is_empty());
+    let t = build(&store, "t", &Scope::Trace("trace-9f1c2b7d".into()), 5000).unwrap();
+    assert_eq!(t.nodes.len(), 2);
+    assert_eq!(t.scope, "trace");
+}
+
+/// A Spine chain of 5,000 events: one lane, depth 4,999, and a clear truncation below that.
+#[test]
+fn a_five_thousand_event_chain() {
+    let corr = "corr_review_big";
+    let lines: Vec<String> = (0..5000)
+        .map(|i| {
+            let at = 1_781_136_000_000 + i as i64 * 1000;
+            json!({
+                "eventId": format!("ev-{i:05}"), "type": "review.agent.complete",
+                "source": "meshos.review-service", "orgId": "acme", "timestamp": at,
+                "data": {}, "metadata": {"correlationId": corr}
+            })
+            .to_string()
+        })
+        .collect();
+    let (_d, store) = store_of(&lines);
+    let g = build(&store, "acme", &Scope::Correlation(corr.into()), 5000).unwrap();
+    assert_eq!(g.nodes.len(), 5000);
+    assert!(!g.truncated);
+    assert_eq!(g.lanes, 1);
+    assert_eq!(g.depth, 4999);
+    assert_eq!(g.critical_path.len(), 5000);
+    assert_eq!(g.critical_path_us, 4999 * 1_000_000);
+    assert_eq!(g.roots, [0]);
+    assert_eq!(g.leaves, [4999]);
+    assert!(g.edges.iter().all(|e| e.kind == EdgeKind::Sequence));
+    let small = build(&store, "acme", &Scope::Correlation(corr.into()), 100).unwrap();
+    assert!(small.truncated);
+    assert_eq!(small.nodes.len(), 100);
+    assert_eq!(
+        small.nodes[0].id, "ev-00000",
+        "the earliest events are kept"
+    );
+}
+
+/// An Aximo execution (seed 001 §5): no correlation id, no causation — the execution id chains
+/// its events in time order; another customer's execution of the same id stays out.
+#[test]
+fn an_aximo_execution_is_chained_by_its_execution_id() {
+    let ax = |id: &str, ty: &str, customer: &str, at: &str| {
+        json!({
+            "event_id": id, "event_type": ty, "timestamp": at, "customer_id": customer,
+            "deployment_id": "dep_lead_capture_eu", "skill_id": "skill_lead_capture",
+            "skill_version": "1.3.0", "execution_id": "exec_77", "actor": "system", "payload": {}
+        })
+        .to_string()
+    };
+    let (_d, store) = store_of(&[
+        ax(
+            "ax-1",
+            "execution_triggered",
+            "cust_a",
+            "2026-05-01T08:00:00Z",
+        ),
+        ax(
+            "ax-2",
+            "execution_processing",
+            "cust_a",
+            "2026-05-01T08:00:01Z",
+        ),
+        ax(
+            "bx-1",
+            "execution_triggered",
+            "cust_b",
+            "2026-05-01T08:00:01Z",
+        ),
+        ax(
+            "ax-3",
+            "approval_requested",
+            "cust_a",
+            "2026-05-01T08:00:02Z",
+        ),
+        ax("ax-4", "approval_granted", "cust_a", "2026-05-01T08:20:02Z"),
+        ax(
+            "ax-5",
+            "action_dispatched",
+            "cust_a",
+            "2026-05-01T08:20:03Z",
+        ),
+        ax(
+            "ax-6",
+            "execution_completed",
+            "cust_a",
+            "2026-05-01T08:20:04Z",
+        ),
+    ]);
+    let g = build(&store, "cust_a", &Scope::Execution("exec_77".into()), 5000).unwrap();
+    assert_eq!(
+        ids(&g, &(0..g.nodes.len() as u32).collect::<Vec<_>>()),
+        ["ax-1", "ax-2", "ax-3", "ax-4", "ax-5", "ax-6"]
+    );
+    assert!(g.edges.iter().all(|e| e.kind == EdgeKind::Sequence));
+    assert_eq!(g.edges.len(), 5);
+    assert_eq!(g.critical_path_us, 20 * 60 * 1_000_000 + 4_000_000);
+    assert_eq!(g.lanes, 1);
+}
