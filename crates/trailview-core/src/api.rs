@@ -655,9 +655,11 @@ pub fn ingest_files(
         let notice = IngestProgress::from(p);
         let done = p.bytes_total.is_some_and(|total| p.bytes_read >= total);
         let due = match &last {
+            // The end of a file is always told, once: when all of it is committed.
+            _ if done => {
+                p.committed == p.file.accepted && last.as_ref().is_none_or(|(_, s)| *s != notice)
+            }
             None => true,
-            // The end of a file is always told, once.
-            Some((_, sent)) if done => *sent != notice,
             Some((at, _)) => now.duration_since(*at) >= PROGRESS_INTERVAL,
         };
         if due {

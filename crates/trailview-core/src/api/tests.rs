@@ -415,6 +415,10 @@ fn ingest_files_reports_progress_and_codes() {
     assert_eq!(last.bytes_read, ndjson.len() as u64);
     assert_eq!(last.bytes_total, Some(ndjson.len() as u64));
     assert_eq!((last.accepted, last.quarantined), (3000, 1));
+    assert_eq!(
+        last.committed, 3000,
+        "the last notice says everything is visible"
+    );
 
     let missing = IngestFilesRequest {
         paths: vec![dir.path().join("nope.ndjson").display().to_string()],
