@@ -15,9 +15,11 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod bundle;
 pub mod framing;
 pub mod generate;
 pub mod ingest;
+pub mod keys;
 pub mod normalize;
 pub mod query;
 pub mod store;
