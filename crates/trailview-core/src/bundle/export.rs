@@ -132,6 +132,18 @@ pub fn export(
     progress: &mut dyn FnMut(&ExportProgress),
 ) -> Result<ExportSummary, BundleError> {
     let q = opts.query()?;
+    let known: bool = store.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM tenants WHERE name = ?1)",
+        [&opts.tenant],
+        |r| r.get(0),
+    )?;
+    if !known {
+        return Err(BundleError::NotFound(format!(
+            "no tenant {:?} in {}",
+            opts.tenant,
+            store.path().display()
+        )));
+    }
     // Times as written in the manifest: normalized to RFC 3339 UTC.
     let mut filter = opts.filter.clone();
     filter.since = q.since.map(time::format_us);

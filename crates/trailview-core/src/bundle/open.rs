@@ -107,20 +107,24 @@ pub fn open_bundle(
         .tempdir_in(cache_dir)
         .map_err(|e| BundleError::io(format!("cannot write in {}", cache_dir.display()), e))?;
     let mut store = Store::open(&work.path().join("store.db"))?;
-    let mut prog = OpenProgress::default();
+    // The manifest as found (verified by the walk): its tenant gates every event, its count
+    // sizes the progress bar.
+    let hint = super::verify::open_zip(bundle)?
+        .ok()
+        .and_then(|mut z| super::verify::read_part(&mut z, super::names::MANIFEST).ok())
+        .flatten()
+        .and_then(|b| serde_json::from_slice::<super::Manifest>(&b).ok());
+    let tenant = hint.as_ref().map(|m| m.tenant.clone());
+    let mut prog = OpenProgress {
+        events: 0,
+        total: hint.as_ref().map_or(0, |m| m.counts.events),
+    };
     let mut extra: Vec<Problem> = Vec::new();
     let (tx, rx) = sync_channel::<Vec<Item>>(4);
     let (report, imported) = std::thread::scope(|scope| -> Result<_, BundleError> {
         let extra = &mut extra;
         let reader = scope.spawn(move || -> Result<BundleReport, BundleError> {
             let tx = tx;
-            // The manifest's tenant, read before the walk so every event can be checked.
-            let tenant = super::verify::open_zip(bundle)?
-                .ok()
-                .and_then(|mut z| super::verify::read_part(&mut z, super::names::MANIFEST).ok())
-                .flatten()
-                .and_then(|b| serde_json::from_slice::<super::Manifest>(&b).ok())
-                .map(|m| m.tenant);
             let mut origins: HashMap<String, Arc<str>> = HashMap::new();
             let mut chunk = Vec::with_capacity(CHUNK);
             let mut stopped = false;
