@@ -809,5 +809,8 @@ pub mod wire {
     }
 }
 
+mod bundle;
+pub use bundle::*;
+
 #[cfg(test)]
 mod tests;

@@ -47,8 +47,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tower_http::services::{ServeDir, ServeFile};
 use trailview_core::api::{
-    self, ApiError, AppInfo, EventRequest, EventsRequest, HistogramRequest, LoadDemoRequest,
-    QuarantineRequest, SharedStore,
+    self, ApiError, AppInfo, BundleInfoRequest, EventRequest, EventsRequest, HistogramRequest,
+    KeyInfoRequest, LoadDemoRequest, QuarantineRequest, SharedStore,
 };
 use trailview_core::store::Store;
 
@@ -239,6 +239,14 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
         .route("/api/verify", operation(get(verify).post(verify)))
         .route("/api/load_demo", operation(post(load_demo)))
         .route("/api/ingest_files", any(desktop_only))
+        .route(
+            "/api/bundle_info",
+            operation(get(bundle_info).post(bundle_info)),
+        )
+        .route("/api/key_info", operation(get(key_info).post(key_info)))
+        .route("/api/export_bundle", any(bundle_desktop_only))
+        .route("/api/verify_bundle", any(bundle_desktop_only))
+        .route("/api/open_bundle", any(bundle_desktop_only))
         .route("/api", any(no_such_operation))
         .route("/api/", any(no_such_operation))
         .route("/api/{*rest}", any(no_such_operation))
@@ -468,6 +476,23 @@ async fn verify(State(app): State<App>) -> Response {
 
 async fn load_demo(State(app): State<App>, Params(req): Params<LoadDemoRequest>) -> Response {
     app.write(move |s| api::load_demo(s, &req)).await
+}
+
+async fn bundle_info(State(app): State<App>, Params(req): Params<BundleInfoRequest>) -> Response {
+    app.read(move |s| api::bundle_info(s, &req)).await
+}
+
+async fn key_info(State(app): State<App>, Params(req): Params<KeyInfoRequest>) -> Response {
+    app.read(move |s| api::key_info(s, &req)).await
+}
+
+async fn bundle_desktop_only() -> Response {
+    error_response(ApiError::new(
+        "desktop_only",
+        "exporting, verifying and opening bundle files works in the desktop window only: this \
+         server never reads or writes paths a web page names. Use `trailview export`, `trailview \
+         verify BUNDLE` or `trailview open BUNDLE` (then `trailview --db <its store> serve`).",
+    ))
 }
 
 async fn desktop_only() -> Response {
