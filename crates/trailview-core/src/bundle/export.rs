@@ -109,17 +109,10 @@ impl ExportOptions {
     }
 }
 
-/// One event on its way to the writer.
-struct Row {
-    raw: Vec<u8>,
-    entry_line: Vec<u8>,
-}
-
-/// What the writer thread hands back.
-struct Written {
-    events: FileDigest,
-    index_file: File,
-    index: FileDigest,
+/// What the index thread hands back.
+struct IndexWritten {
+    file: File,
+    digest: FileDigest,
     frontier: Frontier,
 }
 
@@ -173,57 +166,70 @@ pub fn export(
     };
     progress(&prog);
 
-    let (tx, rx) = sync_channel::<Vec<Row>>(4);
+    // Three threads: this one reads and hashes; one compresses events.ndjson into the bundle;
+    // one compresses index.ndjson into a temporary zip (copied over compressed at the end, as
+    // a zip holds one open part at a time) and grows the Merkle tree.
+    let (tx_ev, rx_ev) = sync_channel::<Vec<Vec<u8>>>(4);
+    let (tx_ix, rx_ix) = sync_channel::<Vec<Vec<u8>>>(4);
     let stats = std::thread::scope(|scope| -> Result<_, BundleError> {
         let zip = &mut zip;
-        let writer = scope.spawn(move || -> Result<Written, BundleError> {
+        let events_writer = scope.spawn(move || -> Result<FileDigest, BundleError> {
             zip.start_file(names::EVENTS, part_options())?;
-            let mut index_file = tempfile::tempfile_in(&dir)
-                .map_err(|e| BundleError::io("cannot create a temporary index", e))?;
-            let mut index = BufWriter::with_capacity(1 << 20, &mut index_file);
-            let (mut ev_sha, mut ix_sha) = (Sha256::new(), Sha256::new());
-            let (mut ev_bytes, mut ix_bytes) = (0u64, 0u64);
-            let mut frontier = Frontier::new();
-            for chunk in rx.iter() {
-                for row in chunk {
-                    zip.write_all(&row.raw)
+            let mut sha = Sha256::new();
+            let mut bytes = 0u64;
+            for chunk in rx_ev.iter() {
+                for raw in chunk {
+                    zip.write_all(&raw)
                         .and_then(|()| zip.write_all(b"\n"))
                         .map_err(|e| BundleError::io("cannot write the bundle", e))?;
-                    ev_sha.update(&row.raw);
-                    ev_sha.update(b"\n");
-                    ev_bytes += row.raw.len() as u64 + 1;
-                    frontier.push(leaf_hash(&row.entry_line));
-                    index
-                        .write_all(&row.entry_line)
-                        .and_then(|()| index.write_all(b"\n"))
-                        .map_err(|e| BundleError::io("cannot write the temporary index", e))?;
-                    ix_sha.update(&row.entry_line);
-                    ix_sha.update(b"\n");
-                    ix_bytes += row.entry_line.len() as u64 + 1;
+                    sha.update(&raw);
+                    sha.update(b"\n");
+                    bytes += raw.len() as u64 + 1;
                 }
             }
-            index
-                .flush()
-                .map_err(|e| BundleError::io("cannot write the temporary index", e))?;
-            drop(index);
-            index_file
-                .seek(SeekFrom::Start(0))
+            Ok(FileDigest {
+                bytes,
+                sha256: hex::encode(sha.finalize()),
+            })
+        });
+        let dir = &dir;
+        let index_writer = scope.spawn(move || -> Result<IndexWritten, BundleError> {
+            let file = tempfile::tempfile_in(dir)
+                .map_err(|e| BundleError::io("cannot create a temporary index", e))?;
+            let mut iz = ZipWriter::new(BufWriter::with_capacity(1 << 20, file));
+            iz.start_file(names::INDEX, part_options())?;
+            let mut sha = Sha256::new();
+            let mut bytes = 0u64;
+            let mut frontier = Frontier::new();
+            for chunk in rx_ix.iter() {
+                for line in chunk {
+                    frontier.push(leaf_hash(&line));
+                    iz.write_all(&line)
+                        .and_then(|()| iz.write_all(b"\n"))
+                        .map_err(|e| BundleError::io("cannot write the temporary index", e))?;
+                    sha.update(&line);
+                    sha.update(b"\n");
+                    bytes += line.len() as u64 + 1;
+                }
+            }
+            let mut file = iz
+                .finish()?
+                .into_inner()
+                .map_err(|e| BundleError::io("cannot write the temporary index", e.error()))?;
+            file.seek(SeekFrom::Start(0))
                 .map_err(|e| BundleError::io("cannot rewind the temporary index", e))?;
-            Ok(Written {
-                events: FileDigest {
-                    bytes: ev_bytes,
-                    sha256: hex::encode(ev_sha.finalize()),
-                },
-                index_file,
-                index: FileDigest {
-                    bytes: ix_bytes,
-                    sha256: hex::encode(ix_sha.finalize()),
+            Ok(IndexWritten {
+                file,
+                digest: FileDigest {
+                    bytes,
+                    sha256: hex::encode(sha.finalize()),
                 },
                 frontier,
             })
         });
         let read = (|| -> Result<ReadStats, BundleError> {
-            let tx = tx; // dropped on return: the writer then sees the end (or our error)
+            // Dropped on return: the writers then see the end (or our error).
+            let (tx_ev, tx_ix) = (tx_ev, tx_ix);
             let mut stats = ReadStats::default();
             let Some((clauses, args)) = filtered else {
                 return Ok(stats);
@@ -239,7 +245,8 @@ pub fn export(
             sql.push_str(" ORDER BY e.seq");
             let mut stmt = store.conn().prepare(&sql)?;
             let mut rows = stmt.query(params_from_iter(args))?;
-            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut raws = Vec::with_capacity(CHUNK);
+            let mut lines = Vec::with_capacity(CHUNK);
             let mut offset = 0u64;
             while let Some(r) = rows.next()? {
                 let seq: i64 = r.get(0)?;
@@ -295,31 +302,38 @@ pub fn export(
                 offset += raw.len() as u64 + 1;
                 let entry_line = serde_json::to_vec(&entry)
                     .map_err(|e| BundleError::Malformed(format!("index entry: {e}")))?;
-                chunk.push(Row { raw, entry_line });
-                if chunk.len() == CHUNK {
-                    let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
-                    if tx.send(full).is_err() {
-                        return Ok(stats); // the writer failed; its error is reported
+                raws.push(raw);
+                lines.push(entry_line);
+                if raws.len() == CHUNK {
+                    let r = std::mem::replace(&mut raws, Vec::with_capacity(CHUNK));
+                    let l = std::mem::replace(&mut lines, Vec::with_capacity(CHUNK));
+                    if tx_ev.send(r).is_err() || tx_ix.send(l).is_err() {
+                        return Ok(stats); // a writer failed; its error is reported
                     }
                     prog.events = stats.events;
                     progress(&prog);
                 }
             }
-            let _ = tx.send(chunk);
+            let _ = tx_ev.send(raws);
+            let _ = tx_ix.send(lines);
             Ok(stats)
         })();
-        let written = writer.join().expect("the bundle writer does not panic");
+        let events = events_writer
+            .join()
+            .expect("the events writer does not panic");
+        let index = index_writer
+            .join()
+            .expect("the index writer does not panic");
         let stats = read?;
-        Ok((stats, written?))
+        Ok((stats, events?, index?))
     })?;
-    let (stats, mut written) = stats;
+    let (stats, events_digest, index) = stats;
     prog.events = stats.events;
     progress(&prog);
 
-    // index.ndjson: the spooled lines.
-    zip.start_file(names::INDEX, part_options())?;
-    std::io::copy(&mut written.index_file, &mut zip)
-        .map_err(|e| BundleError::io("cannot write the bundle's index", e))?;
+    // index.ndjson: copied over from the temporary zip, compressed as it is.
+    let mut iz = zip::ZipArchive::new(std::io::BufReader::new(index.file))?;
+    zip.raw_copy_file(iz.by_index_raw(0)?)?;
 
     // quarantine.ndjson: the tenant's conflicts only (a record whose tenant could not be read
     // may belong to anyone, so it never leaves the store in a bundle).
@@ -330,7 +344,7 @@ pub fn export(
         None
     };
 
-    let root = written.frontier.root();
+    let root = index.frontier.root();
     let manifest = Manifest {
         format: FORMAT.into(),
         format_version: FORMAT_VERSION,
@@ -353,7 +367,7 @@ pub fn export(
         last_seq: stats.last_seq,
         merkle: MerkleHead {
             algorithm: MERKLE_ALGORITHM.into(),
-            tree_size: written.frontier.size(),
+            tree_size: index.frontier.size(),
             root: hex::encode(root),
         },
         store: StoreHead {
@@ -361,8 +375,8 @@ pub fn export(
             last_seq: store.last_seq(),
         },
         files: BundleFiles {
-            events: written.events,
-            index: written.index,
+            events: events_digest,
+            index: index.digest,
             quarantine: quarantine.map(|q| q.0),
         },
     };

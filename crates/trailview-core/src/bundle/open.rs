@@ -22,10 +22,9 @@ use ts_rs::TS;
 
 use super::verify::{Problem, ProblemCode};
 use super::{BundleError, BundleReport, QuarantineLine};
-use crate::ingest::prepare_bytes;
 use crate::keys::KeyRing;
-use crate::normalize::Reason;
-use crate::store::{Item, Origin, Outcome, Refused, Store};
+use crate::normalize::{self, Reason};
+use crate::store::{Item, Keys, Origin, Outcome, Prepared, Refused, Store};
 use crate::time;
 
 /// The cache directory when none is given: `$TRAILVIEW_CACHE`, else `cache/bundles/` in the
@@ -145,7 +144,28 @@ pub fn open_bundle(
                 let received_at = time::parse_rfc3339(&e.received_at).map_err(|err| {
                     BundleError::Malformed(format!("seq {}: received_at: {err}", e.seq))
                 })?;
-                let item = prepare_bytes(raw.to_vec(), origin, received_at);
+                // The walk checked the raw bytes against this digest: no need to hash them again.
+                let sha: [u8; 32] = hex::decode(&e.sha256)
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .ok_or_else(|| BundleError::Malformed(format!("seq {}: sha256", e.seq)))?;
+                let item = match normalize::normalize(raw) {
+                    Ok(n) => Item::Event(Box::new(Prepared {
+                        keys: Keys::of(&n.event),
+                        event: n.event,
+                        raw: raw.to_vec(),
+                        raw_sha256: sha,
+                        origin,
+                        received_at,
+                    })),
+                    Err(rej) => Item::Refused(Box::new(Refused::new(
+                        raw.to_vec(),
+                        origin,
+                        rej.reason,
+                        rej.message,
+                        received_at,
+                    ))),
+                };
                 if let Item::Event(p) = &item {
                     if tenant.as_deref() != Some(p.event.tenant.as_str()) {
                         // Never let another tenant's event in, whatever the bundle says.
