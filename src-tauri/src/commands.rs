@@ -189,3 +189,39 @@ pub async fn alerts(
     let req = req.unwrap_or_default();
     state.read(move |s| api::alerts(s, &req)).await
 }
+
+/// `api::bundle_info`: the bundle the open store came from (the trust badge), if any.
+#[tauri::command]
+pub async fn bundle_info(state: State<'_, AppState>) -> Result<api::BundleInfoResponse, ApiError> {
+    state
+        .read(move |s| api::bundle_info(s, &api::BundleInfoRequest {}))
+        .await
+}
+
+/// `api::key_info`: this installation's signing key fingerprint.
+#[tauri::command]
+pub async fn key_info(state: State<'_, AppState>) -> Result<api::KeyInfoResponse, ApiError> {
+    state
+        .read(move |s| api::key_info(s, &api::KeyInfoRequest {}))
+        .await
+}
+
+/// `api::export_bundle`.
+#[tauri::command]
+pub async fn export_bundle(
+    state: State<'_, AppState>,
+    req: Option<api::ExportBundleRequest>,
+) -> Result<api::ExportBundleResponse, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::export_bundle(s, &req)).await
+}
+
+/// `api::verify_bundle`.
+#[tauri::command]
+pub async fn verify_bundle(
+    state: State<'_, AppState>,
+    path: Option<String>,
+) -> Result<trailview_core::bundle::BundleReport, ApiError> {
+    let req = api::BundlePathRequest { path };
+    state.read(move |s| api::verify_bundle(s, &req)).await
+}

@@ -65,6 +65,10 @@ pub fn run() -> anyhow::Result<()> {
             commands::graph,
             commands::metrics,
             commands::alerts,
+            commands::bundle_info,
+            commands::key_info,
+            commands::export_bundle,
+            commands::verify_bundle,
         ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")

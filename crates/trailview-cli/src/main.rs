@@ -17,6 +17,7 @@ use trailview_core::store::Store;
 use trailview_core::text::TextQuery;
 use trailview_core::{generate, time};
 
+mod bundle;
 mod graph;
 mod metrics;
 
@@ -53,12 +54,32 @@ enum Command {
         #[arg(long)]
         limit: Option<u64>,
     },
-    /// Check the hash chain and every stored event against its raw bytes.
+    /// Check the store (hash chain, every event against its raw bytes), or a bundle.
+    ///
+    /// With BUNDLE: check its signature, every event, the Merkle root and the signer's trust.
+    /// Exit 0 trusted, 1 broken, 3 intact but signed by a key you have not trusted.
     Verify {
+        /// A bundle (`*.trail`) to verify instead of the store.
+        bundle: Option<PathBuf>,
+        #[command(flatten)]
+        keys: bundle::KeysArg,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
     },
+    /// Export one tenant's events (optionally filtered) into a signed audit bundle.
+    Export(bundle::ExportArgs),
+    /// Open a bundle read-only: verify it and import it into a cache store to query.
+    Open(bundle::OpenArgs),
+    /// Write an inclusion proof of one event of a bundle (JSON, to stdout).
+    Prove(bundle::ProveArgs),
+    /// Check an inclusion proof against its signed root (exit 0 trusted, 1 broken, 3 unknown
+    /// signer).
+    VerifyProof(bundle::VerifyProofArgs),
+    /// Your signing key, and the keys you trust.
+    Key(bundle::KeyArgs),
+    /// Reviewer notes: signed annotations, written into a new bundle derived from the original.
+    Note(bundle::NoteArgs),
     /// Counts per tenant, dialect and quarantine reason.
     Stats {
         /// Print JSON.
@@ -385,7 +406,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
-        Command::Verify { json } => {
+        Command::Verify {
+            bundle: Some(path),
+            keys,
+            json,
+        } => return bundle::verify(&path, &keys, json, &mut out),
+        Command::Export(a) => return bundle::export(&cli.db, a, &mut out),
+        Command::Open(a) => return bundle::open(a, &mut out),
+        Command::Prove(a) => return bundle::prove(a, &mut out),
+        Command::VerifyProof(a) => return bundle::verify_proof(a, &mut out),
+        Command::Key(a) => return bundle::key(a, &mut out),
+        Command::Note(a) => return bundle::note(a, &mut out),
+        Command::Verify { json, .. } => {
             let store = open_existing(&cli.db)?;
             let report = store.verify()?;
             if json {

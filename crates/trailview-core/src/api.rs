@@ -859,6 +859,8 @@ pub mod wire {
 
 mod graph;
 pub use graph::*;
+mod bundle;
+pub use bundle::*;
 
 #[cfg(test)]
 mod tests;

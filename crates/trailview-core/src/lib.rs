@@ -16,10 +16,12 @@
 
 pub mod alerts;
 pub mod api;
+pub mod bundle;
 pub mod framing;
 pub mod generate;
 pub mod graph;
 pub mod ingest;
+pub mod keys;
 pub mod metrics;
 pub mod normalize;
 pub mod query;

@@ -287,7 +287,7 @@ impl Store {
     }
 
     /// The WHERE clause of `q` (without keyset cursors), or `None` when nothing can match.
-    fn filter(&self, q: &EventQuery) -> Result<Option<(Vec<String>, Vec<SqlValue>)>> {
+    pub(crate) fn filter(&self, q: &EventQuery) -> Result<Option<(Vec<String>, Vec<SqlValue>)>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut args: Vec<SqlValue> = Vec::new();
         if let TenantScope::One(t) = &q.tenant {

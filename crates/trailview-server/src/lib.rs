@@ -47,8 +47,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tower_http::services::{ServeDir, ServeFile};
 use trailview_core::api::{
-    self, ApiError, AppInfo, EventRequest, EventsRequest, HistogramRequest, LoadDemoRequest,
-    QuarantineRequest, SharedStore,
+    self, ApiError, AppInfo, BundleInfoRequest, EventRequest, EventsRequest, HistogramRequest,
+    KeyInfoRequest, LoadDemoRequest, QuarantineRequest, SharedStore,
 };
 use trailview_core::api::{AlertsRequest, GraphRequest, MetricsRequest};
 use trailview_core::store::Store;
@@ -244,6 +244,14 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
         .route("/api/metrics", operation(get(metrics).post(metrics)))
         .route("/api/alerts", operation(get(alerts).post(alerts)))
         .route("/api/ingest_files", any(desktop_only))
+        .route(
+            "/api/bundle_info",
+            operation(get(bundle_info).post(bundle_info)),
+        )
+        .route("/api/key_info", operation(get(key_info).post(key_info)))
+        .route("/api/export_bundle", any(bundle_desktop_only))
+        .route("/api/verify_bundle", any(bundle_desktop_only))
+        .route("/api/open_bundle", any(bundle_desktop_only))
         .route("/api", any(no_such_operation))
         .route("/api/", any(no_such_operation))
         .route("/api/{*rest}", any(no_such_operation))
@@ -485,6 +493,23 @@ async fn metrics(State(app): State<App>, Params(req): Params<MetricsRequest>) ->
 
 async fn alerts(State(app): State<App>, Params(req): Params<AlertsRequest>) -> Response {
     app.read(move |s| api::alerts(s, &req)).await
+}
+
+async fn bundle_info(State(app): State<App>, Params(req): Params<BundleInfoRequest>) -> Response {
+    app.read(move |s| api::bundle_info(s, &req)).await
+}
+
+async fn key_info(State(app): State<App>, Params(req): Params<KeyInfoRequest>) -> Response {
+    app.read(move |s| api::key_info(s, &req)).await
+}
+
+async fn bundle_desktop_only() -> Response {
+    error_response(ApiError::new(
+        "desktop_only",
+        "exporting, verifying and opening bundle files works in the desktop window only: this \
+         server never reads or writes paths a web page names. Use `trailview export`, `trailview \
+         verify BUNDLE` or `trailview open BUNDLE` (then `trailview --db <its store> serve`).",
+    ))
 }
 
 async fn desktop_only() -> Response {

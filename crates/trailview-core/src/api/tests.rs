@@ -560,6 +560,35 @@ fn typescript_bindings_are_current() {
     check.one::<crate::alerts::Comparison>();
     check.one::<crate::alerts::Firing>();
     check.one::<crate::alerts::EvidenceEvent>();
+    // Audit bundles (issue #6).
+    check.one::<BundleInfoRequest>();
+    check.one::<BundleInfoResponse>();
+    check.one::<KeyInfoRequest>();
+    check.one::<KeyInfoResponse>();
+    check.one::<ExportBundleRequest>();
+    check.one::<ExportBundleResponse>();
+    check.one::<BundlePathRequest>();
+    check.one::<OpenBundleResponse>();
+    check.one::<crate::keys::KeyInfo>();
+    check.one::<crate::bundle::BundleInfo>();
+    check.one::<crate::bundle::BundleReport>();
+    check.one::<crate::bundle::Problem>();
+    check.one::<crate::bundle::ProblemCode>();
+    check.one::<crate::bundle::TrustStatus>();
+    check.one::<crate::bundle::Signer>();
+    check.one::<crate::bundle::Manifest>();
+    check.one::<crate::bundle::ExportFilter>();
+    check.one::<crate::bundle::BundleCounts>();
+    check.one::<crate::bundle::TimeRange>();
+    check.one::<crate::bundle::MerkleHead>();
+    check.one::<crate::bundle::StoreHead>();
+    check.one::<crate::bundle::BundleFiles>();
+    check.one::<crate::bundle::FileDigest>();
+    check.one::<crate::bundle::SignatureFile>();
+    check.one::<crate::bundle::EntryOrigin>();
+    check.one::<crate::bundle::IndexEntry>();
+    check.one::<crate::bundle::ProofReport>();
+    check.one::<crate::bundle::notes::Note>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {
