@@ -157,6 +157,52 @@ fn causation_tree_with_a_fork_and_a_missing_parent() {
     }
 }
 
+/// The Ecosystem taxonomy's `trace.parentEventId` naming an event this store never received:
+/// a missing parent, shown as a placeholder with a parent edge, and listed as an orphan.
+#[test]
+fn a_missing_parent_is_an_orphan_placeholder() {
+    let eco = |id: &str, parent: Option<&str>, at: &str| {
+        json!({
+            "eventId": id, "eventName": "agent.run.step", "eventVersion": 1, "occurredAt": at,
+            "productId": "cowork", "orgId": "acme", "runId": "run_9",
+            "actor": {"actorType": "agent", "actorId": "agent_planner"},
+            "trace": {"correlationId": "corr_run_9", "causationId": null, "parentEventId": parent},
+            "payload": {}
+        })
+        .to_string()
+    };
+    let (_d, store) = store_of(&[
+        eco("run-root", None, "2026-04-05T09:00:00Z"),
+        eco("step-1", Some("run-root"), "2026-04-05T09:00:01Z"),
+        eco("step-2", Some("run-root"), "2026-04-05T09:00:02Z"),
+        eco("step-3", Some("parent-never-sent"), "2026-04-05T09:00:03Z"),
+    ]);
+    let g = build(
+        &store,
+        "acme",
+        &Scope::Correlation("corr_run_9".into()),
+        5000,
+    )
+    .unwrap();
+    let p = g.node("parent-never-sent").unwrap();
+    assert_eq!(g.nodes[p as usize].kind, NodeKind::Missing);
+    assert_eq!(
+        edge(&g, "parent-never-sent", "step-3"),
+        Some(EdgeKind::Parent)
+    );
+    assert_eq!(g.orphans.len(), 1);
+    assert_eq!(g.orphans[0].link, EdgeKind::Parent);
+    assert_eq!(g.orphans[0].missing_id, "parent-never-sent");
+    assert_eq!(
+        ids(&g, &g.forks),
+        ["run-root"],
+        "two children of the run's root"
+    );
+    assert_eq!(edge(&g, "run-root", "step-1"), Some(EdgeKind::Parent));
+    assert_eq!(edge(&g, "step-1", "step-2"), Some(EdgeKind::Sequence));
+    assert_eq!(ids(&g, &g.roots), ["run-root", "parent-never-sent"]);
+}
+
 /// Bad data: A caused by B, B caused by A. Reported as a cycle, never a hang.
 #[test]
 fn a_causation_cycle_is_reported_not_followed_forever() {
