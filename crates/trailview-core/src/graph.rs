@@ -24,8 +24,10 @@
 //!   `parent_h`, `trace_h`, `execution_h`) and the 128-bit `ident`; each row is re-normalized
 //!   from `raw` and its full id / link text compared, so a key collision never adds a stranger.
 //! - **Never hangs.** Cycles (bad data: A caused B caused A) are found as strongly connected
-//!   components and reported; every analysis runs on an acyclic view of the graph that keeps,
-//!   inside each cycle, only the edges that go forward in time order.
+//!   components of the causation and parent edges and reported; every analysis runs on an
+//!   acyclic view of the graph that keeps, inside each cycle, only the edges that go forward in
+//!   time order, and leaves out a sequence edge that would close a cycle with the causal edges
+//!   (a cause stamped after its effect: clock skew, not a cycle).
 //! - **Bounded.** At most `max_nodes` events are loaded; `truncated` says when there were more.
 //! - **Deterministic.** Nodes are ordered by `(occurred_at, seq)`, ties everywhere broken by
 //!   that order; the same store gives the same graph, layout included.
@@ -198,7 +200,7 @@ pub struct GraphEdge {
     pub kind: EdgeKind,
     /// Start, control point, end: a quadratic curve.
     pub route: [Point; 3],
-    /// Part of a cycle (bad data).
+    /// A causation or parent edge inside a cycle (bad data).
     pub in_cycle: bool,
 }
 
@@ -230,15 +232,16 @@ pub struct Graph {
     pub nodes: Vec<GraphNode>,
     /// Edges.
     pub edges: Vec<GraphEdge>,
-    /// Nodes without incoming edges.
+    /// Nodes without incoming edges (in the acyclic view: see the module docs).
     pub roots: Vec<u32>,
-    /// Nodes without outgoing edges.
+    /// Nodes without outgoing edges (in the acyclic view).
     pub leaves: Vec<u32>,
-    /// Nodes with two or more distinct successors.
+    /// Nodes with two or more distinct successors (in the acyclic view).
     pub forks: Vec<u32>,
     /// Links to ids not in the store.
     pub orphans: Vec<Orphan>,
-    /// Each cycle's nodes (a strongly connected component, or a self-link), in node order.
+    /// Each cycle's nodes (a strongly connected component of the causation and parent edges, or
+    /// a self-link), in node order.
     pub cycles: Vec<Vec<u32>>,
     /// The longest chain by time: root to end, nodes in order.
     pub critical_path: Vec<u32>,
@@ -608,47 +611,64 @@ fn assemble(events: Vec<Loaded>, context: Vec<Loaded>) -> Graph {
     edge_list.sort_unstable();
 
     let n = slots.len();
-    let mut g: DiGraph<(), EdgeKind, u32> = DiGraph::with_capacity(n, edge_list.len());
-    for _ in 0..n {
-        g.add_node(());
-    }
-    for &(f, t, k) in &edge_list {
-        g.add_edge(NodeIndex::new(f as usize), NodeIndex::new(t as usize), k);
-    }
-
-    // Cycles: strongly connected components of more than one node, and self-links. Kosaraju's
-    // algorithm, whose depth-first search keeps its own stack: petgraph's Tarjan recurses and
-    // overflows a thread's stack on a 5,000-event chain.
-    let mut scc_of = vec![0usize; n];
-    let mut cyclic: Vec<bool> = Vec::new();
-    let mut cycles: Vec<Vec<u32>> = Vec::new();
-    for (c, comp) in kosaraju_scc(&g).into_iter().enumerate() {
-        for v in &comp {
-            scc_of[v.index()] = c;
+    let graph_of = |keep: &dyn Fn(u32, u32, EdgeKind) -> bool| {
+        let mut g: DiGraph<(), EdgeKind, u32> = DiGraph::with_capacity(n, edge_list.len());
+        for _ in 0..n {
+            g.add_node(());
         }
-        let self_loop = comp.len() == 1 && g.contains_edge(comp[0], comp[0]);
-        cyclic.push(comp.len() > 1 || self_loop);
-        if comp.len() > 1 || self_loop {
-            let mut ids: Vec<u32> = comp.iter().map(|v| v.index() as u32).collect();
-            ids.sort_unstable();
-            cycles.push(ids);
+        for &(f, t, k) in &edge_list {
+            if keep(f, t, k) {
+                g.add_edge(NodeIndex::new(f as usize), NodeIndex::new(t as usize), k);
+            }
+        }
+        g
+    };
+    // Strongly connected components: (component of each node, whether each is a cycle).
+    // Kosaraju's algorithm, whose depth-first search keeps its own stack: petgraph's Tarjan
+    // recurses and overflows a thread's stack on a 5,000-event chain.
+    let components = |g: &DiGraph<(), EdgeKind, u32>| {
+        let mut of = vec![0usize; n];
+        let mut cyclic = Vec::new();
+        for (c, comp) in kosaraju_scc(g).into_iter().enumerate() {
+            for v in &comp {
+                of[v.index()] = c;
+            }
+            cyclic.push(comp.len() > 1 || g.contains_edge(comp[0], comp[0]));
+        }
+        (of, cyclic)
+    };
+    let causal = |k: EdgeKind| k != EdgeKind::Sequence;
+
+    // Cycles are causal: events that (directly or not) cause or parent themselves. A time-order
+    // edge against a causation stamped later than its effect (clock skew) is not one.
+    let (scc_of, cyclic) = components(&graph_of(&|_, _, k| causal(k)));
+    let mut cycles: Vec<Vec<u32>> = Vec::new();
+    for (c, &is_cycle) in cyclic.iter().enumerate() {
+        if is_cycle {
+            cycles.push((0..n as u32).filter(|&v| scc_of[v as usize] == c).collect());
         }
     }
     cycles.sort();
-    let in_cycle_edge =
-        |f: u32, t: u32| scc_of[f as usize] == scc_of[t as usize] && cyclic[scc_of[f as usize]];
+    let in_cycle = |f: u32, t: u32, k: EdgeKind| {
+        causal(k) && scc_of[f as usize] == scc_of[t as usize] && cyclic[scc_of[f as usize]]
+    };
 
-    // The acyclic view: inside a cycle, keep only edges forward in node order.
-    let mut dag: DiGraph<(), EdgeKind, u32> = DiGraph::with_capacity(n, edge_list.len());
-    for _ in 0..n {
-        dag.add_node(());
-    }
-    for &(f, t, k) in &edge_list {
-        if in_cycle_edge(f, t) && f >= t {
-            continue;
+    // The acyclic view every analysis runs on: inside a causal cycle only the edges forward in
+    // node order; then the sequence edges, but those inside a cycle they would close with the
+    // causal edges (the causal edges say more).
+    let causal_dag = |f: u32, t: u32, k: EdgeKind| causal(k) && !(in_cycle(f, t, k) && f >= t);
+    let (mixed_of, mixed_cyclic) =
+        components(&graph_of(&|f, t, k| causal_dag(f, t, k) || !causal(k)));
+    let closes_a_cycle = |f: u32, t: u32| {
+        mixed_of[f as usize] == mixed_of[t as usize] && mixed_cyclic[mixed_of[f as usize]]
+    };
+    let dag = graph_of(&|f, t, k| {
+        if causal(k) {
+            causal_dag(f, t, k)
+        } else {
+            !closes_a_cycle(f, t)
         }
-        dag.add_edge(NodeIndex::new(f as usize), NodeIndex::new(t as usize), k);
-    }
+    });
     let order: Vec<usize> = match toposort(&dag, None) {
         Ok(o) => o.into_iter().map(|v| v.index()).collect(),
         // Unreachable: the view above has no cycle. Fall back to node order, never a panic.
@@ -716,27 +736,24 @@ fn assemble(events: Vec<Loaded>, context: Vec<Loaded>) -> Graph {
         critical_path.reverse();
     }
 
-    // Roots, leaves, forks on the full graph.
+    // Roots, leaves, forks on the acyclic view (a pure cycle still has a root: its earliest).
     let mut roots = Vec::new();
     let mut leaves = Vec::new();
     let mut forks = Vec::new();
     for v in 0..n {
         let vi = NodeIndex::new(v);
-        if g.neighbors_directed(vi, Direction::Incoming)
+        if dag
+            .neighbors_directed(vi, Direction::Incoming)
             .next()
             .is_none()
         {
             roots.push(v as u32);
         }
-        let succ: HashSet<usize> = g
+        let succ: HashSet<usize> = dag
             .neighbors_directed(vi, Direction::Outgoing)
             .map(|x| x.index())
-            .filter(|&x| x != v)
             .collect();
-        if g.neighbors_directed(vi, Direction::Outgoing)
-            .next()
-            .is_none()
-        {
+        if succ.is_empty() {
             leaves.push(v as u32);
         }
         if succ.len() >= 2 {
@@ -758,10 +775,14 @@ fn assemble(events: Vec<Loaded>, context: Vec<Loaded>) -> Graph {
         for u in dag.neighbors_directed(vi, Direction::Incoming) {
             pending[u.index()] = pending[u.index()].saturating_sub(1);
         }
-        // Continue the preferred predecessor's lane if it still ends there.
+        // Continue the preferred predecessor's lane if it still ends there. (A predecessor can
+        // come later in time order — a cause stamped after its effect — and is not placed yet.)
         let continued = up[v]
-            .map(|(_, u)| lane[u as usize])
-            .filter(|&l| Some(tails[l as usize]) == up[v].map(|(_, u)| u));
+            .map(|(_, u)| u)
+            .filter(|&u| (u as usize) < v)
+            .map(|u| (u, lane[u as usize]))
+            .filter(|&(u, l)| tails.get(l as usize) == Some(&u))
+            .map(|(_, l)| l);
         let l = match continued {
             Some(l) => l,
             // Else the lowest lane whose branch has ended, else a new one.
@@ -805,7 +826,7 @@ fn assemble(events: Vec<Loaded>, context: Vec<Loaded>) -> Graph {
                 to: t,
                 kind,
                 route: [a, control, b],
-                in_cycle: in_cycle_edge(f, t),
+                in_cycle: in_cycle(f, t, kind),
             }
         })
         .collect();

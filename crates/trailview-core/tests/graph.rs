@@ -157,6 +157,52 @@ fn causation_tree_with_a_fork_and_a_missing_parent() {
     }
 }
 
+/// The Ecosystem taxonomy's `trace.parentEventId` naming an event this store never received:
+/// a missing parent, shown as a placeholder with a parent edge, and listed as an orphan.
+#[test]
+fn a_missing_parent_is_an_orphan_placeholder() {
+    let eco = |id: &str, parent: Option<&str>, at: &str| {
+        json!({
+            "eventId": id, "eventName": "agent.run.step", "eventVersion": 1, "occurredAt": at,
+            "productId": "cowork", "orgId": "acme", "runId": "run_9",
+            "actor": {"actorType": "agent", "actorId": "agent_planner"},
+            "trace": {"correlationId": "corr_run_9", "causationId": null, "parentEventId": parent},
+            "payload": {}
+        })
+        .to_string()
+    };
+    let (_d, store) = store_of(&[
+        eco("run-root", None, "2026-04-05T09:00:00Z"),
+        eco("step-1", Some("run-root"), "2026-04-05T09:00:01Z"),
+        eco("step-2", Some("run-root"), "2026-04-05T09:00:02Z"),
+        eco("step-3", Some("parent-never-sent"), "2026-04-05T09:00:03Z"),
+    ]);
+    let g = build(
+        &store,
+        "acme",
+        &Scope::Correlation("corr_run_9".into()),
+        5000,
+    )
+    .unwrap();
+    let p = g.node("parent-never-sent").unwrap();
+    assert_eq!(g.nodes[p as usize].kind, NodeKind::Missing);
+    assert_eq!(
+        edge(&g, "parent-never-sent", "step-3"),
+        Some(EdgeKind::Parent)
+    );
+    assert_eq!(g.orphans.len(), 1);
+    assert_eq!(g.orphans[0].link, EdgeKind::Parent);
+    assert_eq!(g.orphans[0].missing_id, "parent-never-sent");
+    assert_eq!(
+        ids(&g, &g.forks),
+        ["run-root"],
+        "two children of the run's root"
+    );
+    assert_eq!(edge(&g, "run-root", "step-1"), Some(EdgeKind::Parent));
+    assert_eq!(edge(&g, "step-1", "step-2"), Some(EdgeKind::Sequence));
+    assert_eq!(ids(&g, &g.roots), ["run-root", "parent-never-sent"]);
+}
+
 /// Bad data: A caused by B, B caused by A. Reported as a cycle, never a hang.
 #[test]
 fn a_causation_cycle_is_reported_not_followed_forever() {
@@ -457,4 +503,140 @@ fn an_aximo_execution_is_chained_by_its_execution_id() {
     assert_eq!(g.edges.len(), 5);
     assert_eq!(g.critical_path_us, 20 * 60 * 1_000_000 + 4_000_000);
     assert_eq!(g.lanes, 1);
+}
+
+/// Regression (found by the property test below): a cause stamped *after* its effect (clock
+/// skew between producers) is laid out without panicking, its edge pointing back in time.
+#[test]
+fn a_cause_stamped_after_its_effect() {
+    let (_d, store) = store_of(&[
+        cs(
+            "late-cause",
+            "OrderPlaced",
+            "t",
+            "corr-skew",
+            None,
+            "2026-06-11T00:00:09Z",
+        ),
+        cs(
+            "early-effect",
+            "OrderPaid",
+            "t",
+            "corr-skew",
+            Some("late-cause"),
+            "2026-06-11T00:00:01Z",
+        ),
+    ]);
+    let g = build(&store, "t", &Scope::Correlation("corr-skew".into()), 5000).unwrap();
+    assert_eq!(ids(&g, &[0, 1]), ["early-effect", "late-cause"]);
+    assert_eq!(
+        edge(&g, "late-cause", "early-effect"),
+        Some(EdgeKind::Causation)
+    );
+    assert_eq!(ids(&g, &g.roots), ["late-cause"]);
+    assert!(g.cycles.is_empty());
+    assert_eq!(ids(&g, &g.path_to_root(0)), ["early-effect", "late-cause"]);
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::HashSet;
+
+    /// One generated event: its cause and parent (an index ≥ the event count names an id that
+    /// is never stored), its chain (0 or 1) and its second.
+    type Spec = (Option<usize>, Option<usize>, u8, u8);
+
+    fn events() -> impl Strategy<Value = Vec<Spec>> {
+        prop::collection::vec(
+            (
+                prop::option::of(0usize..24),
+                prop::option::of(0usize..24),
+                0u8..2,
+                0u8..30,
+            ),
+            1..20,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the links — forks, cycles, self-causes, missing targets, equal times — the
+        /// graph is built (never hangs), and its analysis and layout hold together.
+        #[test]
+        fn any_links_give_a_consistent_graph(specs in events()) {
+            let id = |i: usize| format!("e{i}");
+            let lines: Vec<String> = specs
+                .iter()
+                .enumerate()
+                .map(|(i, (cause, parent, chain, sec))| {
+                    json!({
+                        "eventId": id(i), "eventName": "step.done", "eventVersion": 1,
+                        "occurredAt": format!("2026-06-11T00:00:{sec:02}Z"), "productId": "p",
+                        "orgId": "t", "actor": {"actorType": "system", "actorId": "s"},
+                        "trace": {"correlationId": format!("c{chain}"),
+                                  "causationId": cause.map(id), "parentEventId": parent.map(id)},
+                        "payload": {}
+                    })
+                    .to_string()
+                })
+                .collect();
+            let (_d, store) = store_of(&lines);
+            for scope in [Scope::Correlation("c0".into()), Scope::Event("e0".into())] {
+                let g = match build(&store, "t", &scope, 5000) {
+                    Ok(g) => g,
+                    Err(GraphError::NotFound(_)) => continue, // no event in chain c0
+                    Err(e) => panic!("{e}"),
+                };
+                let n = g.nodes.len() as u32;
+                let stored: HashSet<String> = (0..specs.len()).map(id).collect();
+                // Edges: valid, one per pair.
+                let mut pairs = HashSet::new();
+                for e in &g.edges {
+                    prop_assert!(e.from < n && e.to < n);
+                    prop_assert!(pairs.insert((e.from, e.to)));
+                }
+                // Time order left to right; placeholders only for ids never stored.
+                prop_assert!(g.nodes.windows(2).all(|w| w[0].x < w[1].x));
+                for node in &g.nodes {
+                    prop_assert_eq!(node.kind == NodeKind::Missing, !stored.contains(&node.id));
+                    prop_assert!(node.lane < g.lanes.max(1));
+                }
+                for o in &g.orphans {
+                    prop_assert_eq!(g.nodes[o.placeholder as usize].kind, NodeKind::Missing);
+                }
+                // Roots have no incoming edge, leaves no outgoing one, but those the acyclic
+                // view leaves out: edges inside a cycle, and time-order edges against a cause.
+                let aside = |e: &trailview_core::graph::GraphEdge| e.in_cycle || e.kind == EdgeKind::Sequence;
+                for &r in &g.roots {
+                    prop_assert!(g.edges.iter().filter(|e| e.to == r).all(aside));
+                }
+                for &l in &g.leaves {
+                    prop_assert!(g.edges.iter().filter(|e| e.from == l).all(aside));
+                }
+                prop_assert!(!g.roots.is_empty(), "the acyclic view always has a root");
+                // Every node reaches a node without `up`, through edges, in at most n steps.
+                for i in 0..n {
+                    let p = g.path_to_root(i);
+                    prop_assert!(p.len() <= n as usize);
+                    prop_assert!(g.nodes[*p.last().unwrap() as usize].up.is_none());
+                    for w in p.windows(2) {
+                        prop_assert!(pairs.contains(&(w[1], w[0])));
+                    }
+                }
+                // The critical path follows edges.
+                for w in g.critical_path.windows(2) {
+                    prop_assert!(pairs.contains(&(w[0], w[1])));
+                }
+                // A self-cause is always reported as a cycle.
+                for (i, (cause, _, chain, _)) in specs.iter().enumerate() {
+                    if *cause == Some(i) && *chain == 0 && scope.kind() == "correlation" {
+                        let v = g.node(&id(i)).unwrap();
+                        prop_assert!(g.cycles.iter().any(|c| c.contains(&v)));
+                    }
+                }
+            }
+        }
+    }
 }

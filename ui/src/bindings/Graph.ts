@@ -28,15 +28,15 @@ nodes: Array<GraphNode>,
  */
 edges: Array<GraphEdge>, 
 /**
- * Nodes without incoming edges.
+ * Nodes without incoming edges (in the acyclic view: see the module docs).
  */
 roots: Array<number>, 
 /**
- * Nodes without outgoing edges.
+ * Nodes without outgoing edges (in the acyclic view).
  */
 leaves: Array<number>, 
 /**
- * Nodes with two or more distinct successors.
+ * Nodes with two or more distinct successors (in the acyclic view).
  */
 forks: Array<number>, 
 /**
@@ -44,7 +44,8 @@ forks: Array<number>,
  */
 orphans: Array<Orphan>, 
 /**
- * Each cycle's nodes (a strongly connected component, or a self-link), in node order.
+ * Each cycle's nodes (a strongly connected component of the causation and parent edges, or
+ * a self-link), in node order.
  */
 cycles: Array<Array<number>>, 
 /**

@@ -23,6 +23,6 @@ kind: EdgeKind,
  */
 route: [Point, Point, Point], 
 /**
- * Part of a cycle (bad data).
+ * A causation or parent edge inside a cycle (bad data).
  */
 in_cycle: boolean, };
