@@ -809,5 +809,11 @@ pub mod wire {
     }
 }
 
+// Approvals, executions and replay (issue #4).
+mod approvals;
+mod replay;
+pub use approvals::*;
+pub use replay::*;
+
 #[cfg(test)]
 mod tests;

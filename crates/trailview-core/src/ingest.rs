@@ -282,6 +282,10 @@ pub fn ingest_reader<R: Read + Send>(
     })?;
     if prog.file.accepted > 0 {
         store.refresh_planner_stats()?;
+        // Projections (issue #4): fold the new events into the stored approval cases,
+        // executions and deployments. Reads fold any tail themselves, so a failure here would
+        // only cost speed; but it is a store error like any other, so it is reported.
+        crate::projections::catch_up(store)?;
     }
     progress(&prog);
     Ok(prog.file)

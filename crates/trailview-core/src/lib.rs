@@ -19,7 +19,9 @@ pub mod framing;
 pub mod generate;
 pub mod ingest;
 pub mod normalize;
+pub mod projections;
 pub mod query;
+pub mod replay;
 pub mod store;
 pub mod time;
 

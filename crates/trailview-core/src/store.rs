@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 3;
+const SCHEMA_VERSION: i64 = 4;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -335,6 +335,18 @@ END;
 -- Source / product filter of the timeline, in time order (without it a page scanned the whole
 -- tenant: p99 20 ms, count 98 ms at 1M events; docs/BENCHMARKS.md).
 CREATE INDEX events_source ON events (tenant, source, occurred_at);
+"#,
+    // issue #4 (approvals/executions/replay branch): the stored projection of approval cases,
+    // Aximo executions and deployments, one row per tenant (`projections.rs`). Not the truth:
+    // rebuildable from `events` at any time; its cursor and fold version live in `meta`
+    // (`projection_seq`, `projection_version`). No triggers: it is rewritten as the log grows.
+    r#"
+CREATE TABLE projection_tenants (
+    tenant      TEXT PRIMARY KEY,   -- tenants.name ('' is the personal scope)
+    approvals   BLOB NOT NULL,      -- JSON of projections::Approvals
+    executions  BLOB NOT NULL,      -- JSON of projections::Executions
+    deployments BLOB NOT NULL       -- JSON of projections::Deployments
+);
 "#,
 ];
 
