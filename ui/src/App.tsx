@@ -7,7 +7,9 @@ import { FILTER_INPUT_ID, TopBar } from "./components/TopBar";
 import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
+import { ApprovalsView } from "./views/ApprovalsView";
 import { PlannedView } from "./views/PlannedView";
+import { ReplayView } from "./views/ReplayView";
 import { TimelineView } from "./views/TimelineView";
 
 /** True when a key press belongs to a text field (so `/` and `?` are typed, not commands). */
@@ -92,7 +94,15 @@ export function App() {
           <h1 id="view-title" className="view-title">
             {label}
           </h1>
-          {view === "timeline" ? <TimelineView /> : <PlannedView view={view} />}
+          {view === "timeline" ? (
+            <TimelineView />
+          ) : view === "approvals" ? (
+            <ApprovalsView />
+          ) : view === "replay" ? (
+            <ReplayView />
+          ) : (
+            <PlannedView view={view} />
+          )}
         </main>
       </div>
       {drawerOpen && <Drawer />}

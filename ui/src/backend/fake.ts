@@ -5,6 +5,9 @@
  * deliberately simple (linear scans); it is never part of the app bundle.
  */
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventFilter } from "../bindings/EventFilter";
 import type { EventPage } from "../bindings/EventPage";
@@ -194,6 +197,18 @@ export class FakeBackend implements Backend {
 
   async verify(): Promise<VerifyReport> {
     return { ok: true, events: this.store.length, head: "", first_bad_seq: null, problem: null };
+  }
+
+  async approvals(): Promise<ApprovalsResponse> {
+    throw new BackendError("not_found", "the fake backend has no approvals");
+  }
+
+  async executions(): Promise<ExecutionsResponse> {
+    throw new BackendError("not_found", "the fake backend has no executions");
+  }
+
+  async replay(): Promise<ReplayResponse> {
+    throw new BackendError("not_found", "the fake backend has no replay");
   }
 
   async loadDemo(): Promise<IngestSummary> {

@@ -1,4 +1,10 @@
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsRequest } from "../bindings/ApprovalsRequest";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsRequest } from "../bindings/ExecutionsRequest";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayRequest } from "../bindings/ReplayRequest";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
@@ -60,6 +66,18 @@ export class HttpBackend implements Backend {
 
   verify(): Promise<VerifyReport> {
     return this.get<VerifyReport>("verify");
+  }
+
+  approvals(req: ApprovalsRequest): Promise<ApprovalsResponse> {
+    return this.get<ApprovalsResponse>("approvals", toQuery(req));
+  }
+
+  executions(req: ExecutionsRequest): Promise<ExecutionsResponse> {
+    return this.get<ExecutionsResponse>("executions", toQuery(req));
+  }
+
+  replay(req: ReplayRequest): Promise<ReplayResponse> {
+    return this.get<ReplayResponse>("replay", toQuery(req));
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

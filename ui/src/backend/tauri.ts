@@ -1,6 +1,12 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsRequest } from "../bindings/ApprovalsRequest";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsRequest } from "../bindings/ExecutionsRequest";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayRequest } from "../bindings/ReplayRequest";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
@@ -60,6 +66,18 @@ export class TauriBackend implements Backend {
 
   verify(): Promise<VerifyReport> {
     return this.call<VerifyReport>("verify");
+  }
+
+  approvals(req: ApprovalsRequest): Promise<ApprovalsResponse> {
+    return this.call<ApprovalsResponse>("approvals", { req });
+  }
+
+  executions(req: ExecutionsRequest): Promise<ExecutionsResponse> {
+    return this.call<ExecutionsResponse>("executions", { req });
+  }
+
+  replay(req: ReplayRequest): Promise<ReplayResponse> {
+    return this.call<ReplayResponse>("replay", { req });
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

@@ -20,6 +20,14 @@ scope: string,
  */
 total_frames: number, 
 /**
+ * `seq` of the scope's first frame (the scrubber's minimum).
+ */
+first_seq: number | null, 
+/**
+ * `seq` of the scope's last frame (the scrubber's maximum).
+ */
+last_seq: number | null, 
+/**
  * The cursor: frames folded (0 = before the first).
  */
 position: number, 

@@ -145,6 +145,12 @@ pub struct ReplayResponse {
     pub scope: String,
     /// Frames in the scope.
     pub total_frames: u32,
+    /// `seq` of the scope's first frame (the scrubber's minimum).
+    #[ts(type = "number | null")]
+    pub first_seq: Option<i64>,
+    /// `seq` of the scope's last frame (the scrubber's maximum).
+    #[ts(type = "number | null")]
+    pub last_seq: Option<i64>,
     /// The cursor: frames folded (0 = before the first).
     pub position: u32,
     /// The last frame folded.
@@ -395,6 +401,8 @@ pub fn replay(store: &Store, req: &ReplayRequest) -> Result<ReplayResponse, ApiE
         tenant: tenant.to_owned(),
         scope: s.scope.describe(),
         total_frames: s.len() as u32,
+        first_seq: s.frames.first().map(|f| f.seq),
+        last_seq: s.frames.last().map(|f| f.seq),
         position: pos as u32,
         cursor: pos.checked_sub(1).map(|i| frame_view(&s, i)),
         snapshot_every: SNAPSHOT_EVERY as u32,
