@@ -300,7 +300,7 @@ pub fn state_view(st: &ReplayState) -> ReplayStateView {
             .deployments
             .list
             .iter()
-            .map(deployment_view)
+            .map(|d| deployment_view(d))
             .collect(),
         counts: st
             .counts

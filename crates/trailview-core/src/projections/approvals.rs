@@ -25,6 +25,8 @@
 //!   approved at that point is `dispatched_without_approval`; an Aximo dispatch with
 //!   `approval_mode: required` and no case at all is the same anomaly, case-less.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use super::{Ev, Fact, Links, Verdict};
@@ -343,12 +345,13 @@ impl Index {
 /// A tenant's approval cases.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Approvals {
-    /// Every case, in the order it was opened in the log.
-    pub cases: Vec<Case>,
+    /// Every case, in the order it was opened in the log. Shared (`Arc`), so a replay snapshot
+    /// is cheap to clone: a fold copies only the cases it touches.
+    pub cases: Vec<Arc<Case>>,
     /// Anomalies with no case: an Aximo dispatch with `approval_mode: required` and no request.
     pub loose: Vec<Anomaly>,
     #[serde(skip)]
-    index: Option<Index>,
+    index: Option<Arc<Index>>,
 }
 
 impl PartialEq for Approvals {
@@ -360,14 +363,15 @@ impl PartialEq for Approvals {
 
 impl Approvals {
     fn index(&mut self) -> &mut Index {
-        if self.index.is_none() {
+        let cases = &self.cases;
+        let idx = self.index.get_or_insert_with(|| {
             let mut idx = Index::default();
-            for (i, c) in self.cases.iter().enumerate() {
+            for (i, c) in cases.iter().enumerate() {
                 idx.add(i, c);
             }
-            self.index = Some(idx);
-        }
-        self.index.as_mut().expect("built above")
+            Arc::new(idx)
+        });
+        Arc::make_mut(idx)
     }
 
     /// The case a decision or action belongs to.
@@ -398,14 +402,9 @@ impl Approvals {
     }
 
     fn request(&mut self, f: &Fact) {
+        self.index();
         let cases = &self.cases;
-        let idx = self.index.get_or_insert_with(|| {
-            let mut idx = Index::default();
-            for (i, c) in cases.iter().enumerate() {
-                idx.add(i, c);
-            }
-            idx
-        });
+        let idx = self.index.as_deref().expect("built above");
         // A decision that came first in the file and waits for this request.
         let orphan = |v: &[usize]| {
             v.iter()
@@ -420,11 +419,11 @@ impl Approvals {
         let i = match found {
             Some(i) => i,
             None => {
-                self.cases.push(Case::new(f));
+                self.cases.push(Arc::new(Case::new(f)));
                 self.cases.len() - 1
             }
         };
-        let c = &mut self.cases[i];
+        let c = Arc::make_mut(&mut self.cases[i]);
         c.request = Some(Ev::of(f));
         c.requester = f.who.clone();
         c.expires_at = f.expires_at;
@@ -443,11 +442,11 @@ impl Approvals {
         let i = match self.link(f, true) {
             Some(i) => i,
             None => {
-                self.cases.push(Case::new(f));
+                self.cases.push(Arc::new(Case::new(f)));
                 self.cases.len() - 1
             }
         };
-        let c = &mut self.cases[i];
+        let c = Arc::make_mut(&mut self.cases[i]);
         c.decisions.push(Decision {
             event: Ev::of(f),
             verdict,
@@ -469,7 +468,7 @@ impl Approvals {
         // execution or correlation.
         match self.link(f, false) {
             Some(i) => {
-                let c = &mut self.cases[i];
+                let c = Arc::make_mut(&mut self.cases[i]);
                 c.actions.push(Ev::of(f));
                 c.settle();
             }

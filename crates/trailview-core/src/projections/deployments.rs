@@ -6,6 +6,7 @@
 //! lifecycle events carry, moved by `version_upgraded` / `version_rolled_back` (`to_version`).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,9 +46,9 @@ pub struct Deployment {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Deployments {
     /// In the order they first appear in the log.
-    pub list: Vec<Deployment>,
+    pub list: Vec<Arc<Deployment>>,
     #[serde(skip)]
-    index: Option<HashMap<String, usize>>,
+    index: Option<Arc<HashMap<String, usize>>>,
 }
 
 impl PartialEq for Deployments {
@@ -67,28 +68,30 @@ impl Deployments {
             return;
         };
         let list = &self.list;
-        let index = self.index.get_or_insert_with(|| {
-            list.iter()
-                .enumerate()
-                .map(|(i, e)| (e.deployment_id.clone(), i))
-                .collect()
-        });
+        let index = Arc::make_mut(self.index.get_or_insert_with(|| {
+            Arc::new(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.deployment_id.clone(), i))
+                    .collect(),
+            )
+        }));
         let i = match index.get(d) {
             Some(&i) => i,
             None => {
                 index.insert(d.to_owned(), self.list.len());
-                self.list.push(Deployment {
+                self.list.push(Arc::new(Deployment {
                     deployment_id: d.to_owned(),
                     skill_id: f.skill_id.clone(),
                     status: "seen".into(),
                     version: None,
                     history: Vec::new(),
                     lifecycle: Vec::new(),
-                });
+                }));
                 self.list.len() - 1
             }
         };
-        let dep = &mut self.list[i];
+        let dep = Arc::make_mut(&mut self.list[i]);
         let status = match f.kind.as_str() {
             "deployment_created" => Some("created"),
             "deployment_configured" => Some("configured"),

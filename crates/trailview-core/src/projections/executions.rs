@@ -30,6 +30,7 @@
 //!   `action_failed`.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -437,9 +438,9 @@ impl Execution {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Executions {
     /// In the order they first appear in the log.
-    pub list: Vec<Execution>,
+    pub list: Vec<Arc<Execution>>,
     #[serde(skip)]
-    index: Option<HashMap<String, usize>>,
+    index: Option<Arc<HashMap<String, usize>>>,
 }
 
 impl PartialEq for Executions {
@@ -459,28 +460,30 @@ impl Executions {
             return;
         };
         let list = &self.list;
-        let index = self.index.get_or_insert_with(|| {
-            list.iter()
-                .enumerate()
-                .map(|(i, e)| (e.execution_id.clone(), i))
-                .collect()
-        });
+        let index = Arc::make_mut(self.index.get_or_insert_with(|| {
+            Arc::new(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, e)| (e.execution_id.clone(), i))
+                    .collect(),
+            )
+        }));
         let i = match index.get(x) {
             Some(&i) => i,
             None => {
                 index.insert(x.to_owned(), self.list.len());
-                self.list.push(Execution {
+                self.list.push(Arc::new(Execution {
                     execution_id: x.to_owned(),
                     deployment_id: f.deployment_id.clone(),
                     skill_id: f.skill_id.clone(),
                     skill_version: f.skill_version.clone(),
                     correlation_id: f.correlation_id.clone(),
                     steps: Vec::new(),
-                });
+                }));
                 self.list.len() - 1
             }
         };
-        self.list[i].steps.push(Step {
+        Arc::make_mut(&mut self.list[i]).steps.push(Step {
             event: Ev::of(f),
             action_id: f.action_id.clone(),
             approval_mode: f.approval_mode.clone(),
@@ -492,8 +495,12 @@ impl Executions {
     /// One execution by id.
     pub fn get(&self, id: &str) -> Option<&Execution> {
         match &self.index {
-            Some(ix) => ix.get(id).map(|&i| &self.list[i]),
-            None => self.list.iter().find(|e| e.execution_id == id),
+            Some(ix) => ix.get(id).map(|&i| &*self.list[i]),
+            None => self
+                .list
+                .iter()
+                .find(|e| e.execution_id == id)
+                .map(|e| &**e),
         }
     }
 }
