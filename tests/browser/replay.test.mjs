@@ -89,6 +89,10 @@ test("the scrubber steps through an execution and the state follows the backend'
   assert.equal(await executionStatus(x.execution_id), "awaiting_approval");
   assert.equal(await page.getByTestId("approval-status").first().textContent(), "pending");
   await page.screenshot({ path: screenshotPath("browser-replay.png") });
+  // The timeline follows the cursor: its link opens the cursor's event in the scope's timeline.
+  await page.getByTestId("replay-timeline-link").click();
+  await page.waitForURL(new RegExp(`#/timeline\\?.*execution=.*event=${encodeURIComponent(request.id)}`));
+  await page.getByTestId("timeline").waitFor();
 });
 
 test("play runs to the end at the chosen speed, and pause stops it", async () => {

@@ -1070,3 +1070,26 @@ proptest! {
         drop(dir);
     }
 }
+
+#[test]
+fn opening_a_store_for_the_ui_catches_its_projection_up() {
+    let (dir, mut store) = temp_store();
+    append_without_catch_up(&mut store, &approval_flow("acme", "x11", 0.0));
+    drop(store);
+    let path = dir.path().join("store.db");
+    let shared = api::SharedStore::open(&path).unwrap();
+    let ro = Store::open_read_only(&path).unwrap();
+    assert_eq!(projections::cursor(&ro).unwrap(), Some(6));
+    let r = shared
+        .read(|s| {
+            api::approvals(
+                s,
+                &ApprovalsRequest {
+                    tenant: Some("acme".into()),
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(r.cases[0].status.code(), "approved");
+}

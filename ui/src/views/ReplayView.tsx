@@ -255,6 +255,21 @@ export function ReplayView() {
           {r.position}/{r.total_frames}
         </span>
         <span className="muted mono">seq {r.cursor?.seq ?? "—"}</span>
+        {r.cursor && (
+          <a
+            data-testid="replay-timeline-link"
+            href={formatRoute({
+              ...currentRoute(),
+              view: "timeline",
+              tenant,
+              at: { kind: "time", us: r.cursor.occurred_at_us },
+              event: r.cursor.id,
+            })}
+            title="The timeline of this scope, anchored and opened at the cursor's event"
+          >
+            Show in timeline
+          </a>
+        )}
       </div>
       <ol className="replay-frames" data-testid="replay-frames">
         {r.frames.map((f) => (
