@@ -95,6 +95,30 @@ test("the scrubber steps through an execution and the state follows the backend'
   await page.getByTestId("timeline").waitFor();
 });
 
+test("the histogram under the scrubber moves the cursor to the time clicked", async () => {
+  const { tenant, x } = approvalExecution();
+  const total = x.sequence.length;
+  await page.goto("about:blank");
+  await page.goto(`${base()}/#/replay?tenant=${encodeURIComponent(tenant)}&execution=${encodeURIComponent(x.execution_id)}`);
+  await page.getByTestId("replay-state").waitFor();
+  const plot = page.getByTestId("replay-histogram").locator(".u-over");
+  await plot.waitFor();
+  const box = await plot.boundingBox();
+  // The first frames are seconds apart and the decision minutes later: a click at 10% of the
+  // range lands in that wait, after the request and before the decision.
+  await page.mouse.click(box.x + box.width * 0.1, box.y + box.height / 2);
+  await page.waitForFunction(
+    (t) => document.querySelector('[data-testid="replay-position"]')?.textContent?.trim() !== `${t}/${t}`,
+    total,
+  );
+  const [p] = (await position()).split("/").map(Number);
+  assert.ok(p > 0 && p < total, `position ${p} of ${total}`);
+  // The state there is what the CLI folds at the same position's seq.
+  const seq = x.sequence[p - 1].seq;
+  const expected = cli("replay", "--tenant", tenant, "--execution", x.execution_id, "--at", String(seq), "--json");
+  assert.equal(await executionStatus(x.execution_id), expected.state.executions[0].status);
+});
+
 test("play runs to the end at the chosen speed, and pause stops it", async () => {
   const { tenant, x } = approvalExecution();
   const total = x.sequence.length;

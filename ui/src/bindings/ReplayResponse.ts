@@ -28,6 +28,14 @@ first_seq: number | null,
  */
 last_seq: number | null, 
 /**
+ * The earliest `occurred_at` (µs) among the scope's frames (the histogram's start).
+ */
+first_at_us: number | null, 
+/**
+ * The latest `occurred_at` (µs) among the scope's frames (the histogram's end).
+ */
+last_at_us: number | null, 
+/**
  * The cursor: frames folded (0 = before the first).
  */
 position: number, 

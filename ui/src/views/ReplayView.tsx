@@ -11,12 +11,22 @@ import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import { useBackend } from "../backend";
 import { EmptyState } from "../components/EmptyState";
+import { Histogram } from "../components/Histogram";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { tenantLabel, useStats, useTenant } from "../data/queries";
 import { formatRoute } from "../routing";
 import { currentRoute, navigate, useRoute } from "../state/route";
 
 const SPEEDS = [1, 2, 4, 8] as const;
+
+/** Where the cursor is: after a seq, or after everything that occurred by a time (RFC 3339). */
+type Cursor = { seq: number } | { time: string } | null;
+
+/** µs since the epoch as RFC 3339 UTC with all six fractional digits. */
+export function rfc3339Micros(us: number): string {
+  const ms = Math.floor(us / 1000);
+  return `${new Date(ms).toISOString().slice(0, 23)}${String(us - ms * 1000).padStart(3, "0")}Z`;
+}
 /** One frame per this many ms at 1×. */
 const FRAME_MS = 600;
 
@@ -145,21 +155,27 @@ export function ReplayView() {
   const { tenant } = useTenant();
   const stats = useStats();
   const scope = scopeOf(route.filters);
-  const [cursor, setCursor] = useState<number | null>(null); // a seq; null = the end
+  const [cursor, setCursorState] = useState<Cursor>(null); // null = the end
+  const setCursor = (seq: number) => setCursorState({ seq });
   const [playing, setPlaying] = useState(false);
   const [speed, setSpeed] = useState<(typeof SPEEDS)[number]>(1);
   const lastSeq = stats.data?.last_seq ?? 0;
   const scopeKey = JSON.stringify(scope?.req ?? null);
 
   useEffect(() => {
-    setCursor(null);
+    setCursorState(null);
     setPlaying(false);
   }, [scopeKey, tenant]);
 
   const q = useQuery({
     queryKey: ["replay", tenant, scopeKey, cursor, lastSeq],
     queryFn: () =>
-      backend.replay({ tenant: tenant ?? "", ...scope?.req, at: cursor === null ? "end" : String(cursor), window: 12 }),
+      backend.replay({
+        tenant: tenant ?? "",
+        ...scope?.req,
+        at: cursor === null ? "end" : "seq" in cursor ? String(cursor.seq) : cursor.time,
+        window: 12,
+      }),
     enabled: tenant !== null && scope !== null,
     placeholderData: keepPreviousData,
   });
@@ -213,7 +229,7 @@ export function ReplayView() {
       </p>
       <div className="replay-controls">
         <button type="button" className="button button-small" data-testid="replay-start" onClick={() => setCursor(first - 1)} title="Before the first frame">
-          ⏮
+          Start
         </button>
         <button type="button" className="button button-small" data-testid="replay-back" disabled={r.position === 0} onClick={() => setCursor(prev ? prev.seq : first - 1)} title="Step back">
           ◀
@@ -225,7 +241,7 @@ export function ReplayView() {
           ▶
         </button>
         <button type="button" className="button button-small" data-testid="replay-end" onClick={() => setCursor(last)} title="After the last frame">
-          ⏭
+          End
         </button>
         <label>
           Speed{" "}
@@ -271,6 +287,31 @@ export function ReplayView() {
           </a>
         )}
       </div>
+      {r.first_at_us !== null && r.last_at_us !== null && (
+        <div className="replay-histogram" data-testid="replay-histogram">
+          <Histogram
+            filter={{ tenant, ...scope.req }}
+            from={r.first_at_us}
+            to={Math.max(r.last_at_us + 1, r.first_at_us + 1000)}
+            version={lastSeq}
+            utc
+            visible={
+              r.cursor
+                ? {
+                    from: r.cursor.occurred_at_us,
+                    to: r.cursor.occurred_at_us + Math.max(1, Math.floor((r.last_at_us - r.first_at_us) / 400)),
+                  }
+                : null
+            }
+            onBrush={() => {}}
+            onJump={(us) => {
+              setPlaying(false);
+              setCursorState({ time: rfc3339Micros(us) });
+            }}
+            onReset={() => {}}
+          />
+        </div>
+      )}
       <ol className="replay-frames" data-testid="replay-frames">
         {r.frames.map((f) => (
           <li key={f.seq} className={f.index + 1 === r.position ? "current" : f.index + 1 > r.position ? "future" : undefined}>

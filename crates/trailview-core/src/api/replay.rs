@@ -151,6 +151,12 @@ pub struct ReplayResponse {
     /// `seq` of the scope's last frame (the scrubber's maximum).
     #[ts(type = "number | null")]
     pub last_seq: Option<i64>,
+    /// The earliest `occurred_at` (µs) among the scope's frames (the histogram's start).
+    #[ts(type = "number | null")]
+    pub first_at_us: Option<i64>,
+    /// The latest `occurred_at` (µs) among the scope's frames (the histogram's end).
+    #[ts(type = "number | null")]
+    pub last_at_us: Option<i64>,
     /// The cursor: frames folded (0 = before the first).
     pub position: u32,
     /// The last frame folded.
@@ -403,6 +409,8 @@ pub fn replay(store: &Store, req: &ReplayRequest) -> Result<ReplayResponse, ApiE
         total_frames: s.len() as u32,
         first_seq: s.frames.first().map(|f| f.seq),
         last_seq: s.frames.last().map(|f| f.seq),
+        first_at_us: s.frames.iter().map(|f| f.at).min(),
+        last_at_us: s.frames.iter().map(|f| f.at).max(),
         position: pos as u32,
         cursor: pos.checked_sub(1).map(|i| frame_view(&s, i)),
         snapshot_every: SNAPSHOT_EVERY as u32,
