@@ -1,5 +1,5 @@
 //! Approvals, executions and replay benchmark (issue #4):
-//! `cargo bench -p trailview-core --bench projections -- --db STORE [--runs N] [--rebuild]`
+//! `cargo bench -p trailview-core --bench projections -- --db STORE [--runs N] [--rebuild [--rebuild-only]]`
 //! on a store made by `trailview ingest` (e.g. of `trailview generate --events 1000000`).
 //!
 //! For the busiest tenant it times (p50 / p99 over `--runs`):
@@ -83,6 +83,9 @@ fn main() {
             r.tenants,
             r.to_seq
         );
+        if args.iter().any(|a| a == "--rebuild-only") {
+            return;
+        }
     }
     let store = Store::open_read_only(&db).expect("open store");
     let stats = store.stats().expect("stats");

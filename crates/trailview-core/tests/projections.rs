@@ -1093,3 +1093,24 @@ fn opening_a_store_for_the_ui_catches_its_projection_up() {
         .unwrap();
     assert_eq!(r.cases[0].status.code(), "approved");
 }
+
+#[test]
+fn an_execution_that_dispatches_while_its_approval_is_pending_breaks_section_5() {
+    let mut evs = approval_flow("acme", "x12", 0.0);
+    evs.remove(3); // requested, then dispatched with no decision
+    let (_d, store) = store_with(&evs);
+    let x = &executions(&store, "acme").executions[0];
+    let codes: Vec<(&str, Vec<i64>)> = x
+        .violations
+        .iter()
+        .map(|v| (v.code.as_str(), v.evidence.iter().map(|e| e.seq).collect()))
+        .collect();
+    assert_eq!(codes, [("dispatched_without_approval", vec![4])]);
+    let c = &approvals(&store, "acme", None).cases[0];
+    assert_eq!(kinds(c), ["dispatched_without_approval"]);
+    assert_eq!(
+        seqs(&c.anomalies[0]),
+        [3, 4],
+        "the request and the dispatch"
+    );
+}

@@ -19,9 +19,9 @@
 //! - `decision_without_request` (§9.2): an approval decision with no `approval_requested`
 //!   before it;
 //! - `approval_not_recorded` (§9.2): approval required, an action dispatched, and no approval
-//!   decision event at all;
-//! - `dispatched_without_approval` (§5): approval required and an `action_dispatched` with no
-//!   granting decision standing before it;
+//!   event at all (neither request nor decision);
+//! - `dispatched_without_approval` (§5): approval required (or requested) and an
+//!   `action_dispatched` with no granting decision standing before it;
 //! - `dispatch_without_prepare` (§5, standard flow): `action_dispatched` with no
 //!   `action_prepared` before it when no approval is required;
 //! - `dispatch_not_recorded` (§9.3): `execution_completed` reports more `actions_dispatched`
@@ -358,7 +358,7 @@ impl Execution {
             if s.event.kind != "action_dispatched" {
                 continue;
             }
-            if required && !any_decision {
+            if required && !any_decision && requested.is_none() {
                 v(
                     "approval_not_recorded",
                     "§9.2",
