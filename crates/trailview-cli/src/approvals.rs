@@ -79,6 +79,9 @@ pub struct ReplayArgs {
     /// Frames listed on each side of the cursor.
     #[arg(long, default_value_t = 10)]
     window: u32,
+    /// Executions and approval cases listed in the state (most recently touched first).
+    #[arg(long, default_value_t = 200)]
+    limit: u32,
     /// Print the answer as one JSON object.
     #[arg(long)]
     json: bool,
@@ -247,6 +250,7 @@ pub fn replay(store: &Store, a: ReplayArgs, out: &mut impl Write) -> Result<()> 
         at: a.at,
         diff_from: a.diff_from,
         window: Some(a.window),
+        limit: Some(a.limit),
     };
     let r = api::replay(store, &req).map_err(api_err)?;
     if a.json {
@@ -283,7 +287,12 @@ fn print_replay(r: &ReplayResponse, out: &mut impl Write) -> Result<()> {
     }
     let s = &r.state;
     if !s.executions.is_empty() {
-        writeln!(out, "executions:")?;
+        writeln!(
+            out,
+            "executions ({} of {}, most recent first):",
+            s.executions.len(),
+            s.executions_total
+        )?;
         for x in &s.executions {
             writeln!(
                 out,
@@ -294,7 +303,12 @@ fn print_replay(r: &ReplayResponse, out: &mut impl Write) -> Result<()> {
         }
     }
     if !s.approvals.is_empty() {
-        writeln!(out, "approvals:")?;
+        writeln!(
+            out,
+            "approvals ({} of {}, most recent first):",
+            s.approvals.len(),
+            s.approvals_total
+        )?;
         for c in &s.approvals {
             writeln!(
                 out,

@@ -1114,3 +1114,51 @@ fn an_execution_that_dispatches_while_its_approval_is_pending_breaks_section_5()
         "the request and the dispatch"
     );
 }
+
+#[test]
+fn a_large_replay_state_lists_the_most_recent_first_and_diffs_everything() {
+    let mut evs = Vec::new();
+    for i in 0..40 {
+        evs.extend(approval_flow("acme", &format!("v{i:02}"), i as f64));
+    }
+    let (_d, store) = store_with(&evs);
+    let r = api::replay(
+        &store,
+        &ReplayRequest {
+            tenant: Some("acme".into()),
+            since: Some(at(-1.0)),
+            until: Some(at(100.0)),
+            diff_from: Some("start".into()),
+            limit: Some(5),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.total_frames, 240);
+    assert_eq!(
+        (r.state.executions.len(), r.state.executions_total),
+        (5, 40)
+    );
+    assert_eq!(
+        r.state.executions[0].execution_id, "v39",
+        "most recently touched first"
+    );
+    assert_eq!((r.state.approvals.len(), r.state.approvals_total), (5, 40));
+    let d = r.diff.unwrap();
+    assert_eq!(d.executions.len(), 40);
+    assert!(d
+        .approvals
+        .iter()
+        .all(|c| c.from.is_none() && c.to.as_deref() == Some("approved")));
+    let e = api::replay(
+        &store,
+        &ReplayRequest {
+            tenant: Some("acme".into()),
+            execution: Some("v01".into()),
+            limit: Some(0),
+            ..Default::default()
+        },
+    )
+    .unwrap_err();
+    assert_eq!(e.code, "bad_request");
+}

@@ -41,4 +41,9 @@ diff_from?: string,
 /**
  * Frames listed on each side of the cursor (0–500; default 20).
  */
-window?: number, };
+window?: number, 
+/**
+ * Executions and approval cases listed in the state, most recently touched first
+ * (1–10000; default 200). The diff always covers everything.
+ */
+limit?: number, };

@@ -17,11 +17,20 @@ position: number,
  */
 at: string | null, 
 /**
- * Executions and their status.
+ * Executions in the state.
+ */
+executions_total: number, 
+/**
+ * Executions and their status, most recently touched first (at most `limit`).
  */
 executions: Array<ExecutionView>, 
 /**
- * Approval cases and their status (deadlines judged at the cursor's time).
+ * Approval cases in the state.
+ */
+approvals_total: number, 
+/**
+ * Approval cases and their status (deadlines judged at the cursor's time), most recently
+ * touched first (at most `limit`).
  */
 approvals: Array<ApprovalCase>, 
 /**

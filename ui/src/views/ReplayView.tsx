@@ -85,7 +85,12 @@ function StatePanel({ r, tenant }: { r: ReplayResponse; tenant: string }) {
       </h2>
       <div className="replay-columns">
         <div>
-          <h3>Executions</h3>
+          <h3>
+            Executions{" "}
+            <span className="muted" data-testid="executions-total">
+              {s.executions.length < s.executions_total ? `${s.executions.length} of ${s.executions_total}, most recent first` : s.executions_total}
+            </span>
+          </h3>
           {s.executions.length === 0 ? (
             <p className="muted">none</p>
           ) : (
@@ -98,7 +103,12 @@ function StatePanel({ r, tenant }: { r: ReplayResponse; tenant: string }) {
               ))}
             </ul>
           )}
-          <h3>Approvals</h3>
+          <h3>
+            Approvals{" "}
+            <span className="muted">
+              {s.approvals.length < s.approvals_total ? `${s.approvals.length} of ${s.approvals_total}, most recent first` : s.approvals_total}
+            </span>
+          </h3>
           {s.approvals.length === 0 ? (
             <p className="muted">none</p>
           ) : (

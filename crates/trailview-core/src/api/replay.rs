@@ -14,6 +14,7 @@ use ts_rs::TS;
 use super::approvals::{case_view, deployment_view, execution_view};
 use super::{de, ApiError, ApprovalCase, DeploymentView, ExecutionView};
 use crate::normalize::Dialect;
+use crate::projections::approvals::Case;
 use crate::replay::{ReplayState, Scope, Session, SNAPSHOT_EVERY};
 use crate::store::Store;
 use crate::time;
@@ -22,6 +23,10 @@ use crate::time;
 pub const DEFAULT_REPLAY_WINDOW: u32 = 20;
 /// The most frames listed on each side of the cursor.
 pub const MAX_REPLAY_WINDOW: u32 = 500;
+/// Executions and approval cases listed in a state when the request names no `limit`.
+pub const DEFAULT_REPLAY_LIMIT: u32 = 200;
+/// The most executions and approval cases listed in a state.
+pub const MAX_REPLAY_LIMIT: u32 = 10_000;
 
 /// `replay`: a scope (exactly one of correlation, execution, trace, or since + until) of a
 /// tenant, a cursor, and optionally a second cursor to diff from.
@@ -50,6 +55,11 @@ pub struct ReplayRequest {
     #[serde(default, with = "de::number")]
     #[ts(as = "Option<u32>")]
     pub window: Option<u32>,
+    /// Executions and approval cases listed in the state, most recently touched first
+    /// (1–10000; default 200). The diff always covers everything.
+    #[serde(default, with = "de::number")]
+    #[ts(as = "Option<u32>")]
+    pub limit: Option<u32>,
 }
 
 /// One frame.
@@ -95,9 +105,14 @@ pub struct ReplayStateView {
     pub position: u32,
     /// Time of the last frame folded, RFC 3339.
     pub at: Option<String>,
-    /// Executions and their status.
+    /// Executions in the state.
+    pub executions_total: u32,
+    /// Executions and their status, most recently touched first (at most `limit`).
     pub executions: Vec<ExecutionView>,
-    /// Approval cases and their status (deadlines judged at the cursor's time).
+    /// Approval cases in the state.
+    pub approvals_total: u32,
+    /// Approval cases and their status (deadlines judged at the cursor's time), most recently
+    /// touched first (at most `limit`).
     pub approvals: Vec<ApprovalCase>,
     /// Deployments and their versions.
     pub deployments: Vec<DeploymentView>,
@@ -282,24 +297,39 @@ fn frame_view(s: &Session, i: usize) -> FrameView {
     }
 }
 
-/// The view of a replay state.
-pub fn state_view(st: &ReplayState) -> ReplayStateView {
+/// The view of a replay state: at most `limit` executions and approval cases, the ones most
+/// recently touched first (a window over a whole tenant holds thousands); the totals say how
+/// many there are.
+pub fn state_view(st: &ReplayState, limit: usize) -> ReplayStateView {
+    let mut xs: Vec<_> = st.state.executions.list.iter().collect();
+    xs.sort_by_key(|x| std::cmp::Reverse(x.steps.last().map_or(0, |s| s.event.seq)));
+    let mut cs: Vec<_> = st.state.approvals.cases.iter().collect();
+    let touched = |c: &Case| {
+        let d = c.decisions.iter().map(|d| d.event.seq);
+        let a = c.actions.iter().map(|a| a.seq);
+        c.request
+            .iter()
+            .map(|r| r.seq)
+            .chain(d)
+            .chain(a)
+            .max()
+            .unwrap_or(0)
+    };
+    cs.sort_by_key(|c| std::cmp::Reverse(touched(c)));
     ReplayStateView {
         position: st.position as u32,
         at: st.at.map(time::format_us),
-        executions: st
-            .state
-            .executions
-            .list
-            .iter()
+        executions_total: xs.len() as u32,
+        executions: xs
+            .into_iter()
+            .take(limit)
             .map(|x| execution_view(x, false))
             .collect(),
-        approvals: st
-            .state
-            .approvals
-            .cases
-            .iter()
+        approvals_total: cs.len() as u32,
+        approvals: cs
+            .into_iter()
             .filter_map(|c| case_view(c, st.at))
+            .take(limit)
             .collect(),
         deployments: st
             .state
@@ -333,25 +363,31 @@ fn changes(a: BTreeMap<String, String>, b: BTreeMap<String, String>) -> Vec<Chan
         .collect()
 }
 
-/// What changed from state `a` to state `b`.
-pub fn diff(a: &ReplayStateView, b: &ReplayStateView) -> ReplayDiff {
-    let ex = |s: &ReplayStateView| {
-        s.executions
+/// What changed from state `a` to state `b` (over everything, not just the listed part).
+pub fn diff(a: &ReplayState, b: &ReplayState) -> ReplayDiff {
+    let ex = |s: &ReplayState| {
+        s.state
+            .executions
+            .list
             .iter()
             .map(|x| {
-                let st = x.status.map_or("none", |s| s.code());
+                let st = x.status().map_or("none", |s| s.code());
                 (x.execution_id.clone(), st.to_owned())
             })
             .collect()
     };
-    let ap = |s: &ReplayStateView| {
-        s.approvals
+    let ap = |s: &ReplayState| {
+        s.state
+            .approvals
+            .cases
             .iter()
-            .map(|c| (c.key.clone(), c.status.code().to_owned()))
+            .filter_map(|c| Some((c.key().to_owned(), c.status_at(s.at)?.code().to_owned())))
             .collect()
     };
-    let dp = |s: &ReplayStateView| {
-        s.deployments
+    let dp = |s: &ReplayState| {
+        s.state
+            .deployments
+            .list
             .iter()
             .map(|d| {
                 (
@@ -361,15 +397,15 @@ pub fn diff(a: &ReplayStateView, b: &ReplayStateView) -> ReplayDiff {
             })
             .collect()
     };
-    let ct = |s: &ReplayStateView| {
+    let ct = |s: &ReplayState| {
         s.counts
             .iter()
-            .map(|c| (c.kind.clone(), c.count.to_string()))
+            .map(|(k, v)| (k.clone(), v.to_string()))
             .collect()
     };
     ReplayDiff {
-        from_position: a.position,
-        to_position: b.position,
+        from_position: a.position as u32,
+        to_position: b.position as u32,
         executions: changes(ex(a), ex(b)),
         approvals: changes(ap(a), ap(b)),
         deployments: changes(dp(a), dp(b)),
@@ -392,12 +428,18 @@ pub fn replay(store: &Store, req: &ReplayRequest) -> Result<ReplayResponse, ApiE
     )? as usize;
     let s = session(store, tenant, scope)?;
     let pos = position(&s, "at", req.at.as_deref())?;
+    let limit = super::in_range(
+        "limit",
+        req.limit,
+        DEFAULT_REPLAY_LIMIT,
+        1..=MAX_REPLAY_LIMIT,
+    )? as usize;
     let (st, seek) = s.state_at(pos);
-    let state = state_view(&st);
+    let state = state_view(&st, limit);
     let diff = match req.diff_from.as_deref() {
         Some(from) => {
             let p = position(&s, "diff_from", Some(from))?;
-            Some(diff(&state_view(&s.state_at(p).0), &state))
+            Some(diff(&s.state_at(p).0, &st))
         }
         None => None,
     };
