@@ -3,7 +3,7 @@
 // the CLI (`trailview approvals --json`) over the same store, never from the UI under test.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -16,6 +16,18 @@ let server;
 let context;
 let page;
 const problems = [];
+const dialogs = [];
+const XSS = "<img src=x onerror=alert(1)>";
+const TRAP = "zz-approvals";
+
+/** An Aximo envelope (seed 001 §4) of the trap tenant. */
+function ax(id, type, ts, exec, payload) {
+  return JSON.stringify({
+    event_id: id, event_type: type, timestamp: ts, customer_id: TRAP, deployment_id: "dep_1",
+    skill_id: "lead_capture", skill_version: "1.0.0", execution_id: exec, risk_level: "high",
+    approval_mode: "required", actor: "system", payload, correlation_id: `corr-${exec}`,
+  });
+}
 
 function cli(...args) {
   return execFileSync(server.binary, ["--db", server.dbPath, ...args], {
@@ -45,7 +57,21 @@ before(async () => {
   assert.ok(existsSync(join(UI_DIST, "index.html")), "build the UI first: npm --prefix ui run build");
   scratch = mkdtempSync(join(tmpdir(), "trailview-approvals-"));
   server = await startTrailviewServe();
+  // A tenant with a hostile subject and a dispatch that needed an approval nobody asked for.
+  const trap = join(scratch, "trap.ndjson");
+  writeFileSync(trap, [
+    ax("t1", "approval_requested", "2026-11-01T09:00:00Z", "e1", { action_summary: XSS, timeout_at: "2026-11-01T10:00:00Z" }),
+    ax("t2", "approval_granted", "2026-11-01T09:01:00Z", "e1", { decided_by: XSS }),
+    ax("t3", "execution_triggered", "2026-11-01T09:02:00Z", "e2", {}),
+    ax("t4", "execution_processing", "2026-11-01T09:02:01Z", "e2", {}),
+    ax("t5", "action_dispatched", "2026-11-01T09:02:02Z", "e2", {}),
+  ].join("\n") + "\n");
+  cli("ingest", trap);
   ({ context, page } = await openBrowser(scratch, problems));
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
 });
 
 after(async () => {
@@ -141,6 +167,19 @@ test("as of a time, statuses are those of that moment", async () => {
   );
   const row = page.locator(`[data-testid="approval-row"][data-key="${first.key}"]`);
   assert.equal(await row.getByTestId("cell-status").textContent(), "pending");
+});
+
+test("payload text is shown as text, and case-less anomalies are listed with their evidence", async () => {
+  await open(TRAP);
+  assert.equal(await rows().count(), 1);
+  assert.equal(await rows().first().locator(".subject").textContent(), XSS);
+  assert.equal(await page.getByTestId("cell-decider").first().textContent(), XSS);
+  assert.equal(await page.locator("img[src=x]").count(), 0);
+  const loose = page.getByTestId("loose-anomalies");
+  await loose.waitFor();
+  assert.match(await loose.textContent(), /dispatched_without_approval/);
+  assert.match(await loose.getByTestId("evidence-link").first().textContent(), /action_dispatched/);
+  assert.deepEqual(dialogs, []);
 });
 
 test("the table exports as CSV and JSON, as shown", async () => {

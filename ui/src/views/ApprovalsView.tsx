@@ -137,6 +137,16 @@ function CaseDetail({ tenant, c }: { tenant: string; c: ApprovalCase }) {
         event: null,
       })
     : null;
+  const graphHref = c.correlation_id
+    ? formatRoute({
+        ...currentRoute(),
+        view: "graph",
+        tenant,
+        filters: { correlation: c.correlation_id },
+        at: null,
+        event: null,
+      })
+    : null;
   return (
     <section className="case-detail" data-testid="case-detail" aria-label="Case detail">
       <h2 className="case-title">
@@ -158,11 +168,14 @@ function CaseDetail({ tenant, c }: { tenant: string; c: ApprovalCase }) {
           {[c.approval_id && `approval ${c.approval_id}`, c.execution_id && `execution ${c.execution_id}`, c.correlation_id && `correlation ${c.correlation_id}`]
             .filter(Boolean)
             .join(" · ") || "—"}
-          {replayHref && (
+          {replayHref && graphHref && (
             <>
               {" "}
               <a href={replayHref} data-testid="replay-link">
                 Replay the chain
+              </a>{" "}
+              <a href={graphHref} data-testid="graph-link">
+                Graph of the chain
               </a>
             </>
           )}
@@ -230,7 +243,12 @@ export function ApprovalsView() {
   const q = useQuery({
     queryKey: ["approvals", tenant, asOf, lastSeq],
     queryFn: () => backend.approvals(asOf === null ? { tenant: tenant ?? "" } : { tenant: tenant ?? "", as_of: asOf }),
-    enabled: tenant !== null,
+    // Keyed by the store's last seq (a grown store is re-read): wait for it, so the first
+    // answer is not thrown away when the stats arrive.
+    enabled: tenant !== null && stats.data !== undefined,
+    // While a new as-of or a grown store is read, keep showing this tenant's table (never
+    // another tenant's).
+    placeholderData: (prev, prevQuery) => (prevQuery?.queryKey[1] === tenant ? prev : undefined),
   });
 
   const shown = useMemo(() => {
@@ -377,6 +395,25 @@ export function ApprovalsView() {
                 ))}
               </tbody>
             </table>
+          )}
+          {q.data.loose_anomalies.length > 0 && (
+            <section className="loose-anomalies" data-testid="loose-anomalies" aria-label="Anomalies without a case">
+              <h3>Anomalies without a case</h3>
+              <ul className="anomalies">
+                {q.data.loose_anomalies.map((a, i) => (
+                  <li key={i}>
+                    <strong className="anomaly-kind">{a.kind}</strong>: {a.message}
+                    <ul>
+                      {a.evidence.map((e) => (
+                        <li key={e.seq}>
+                          <EventLink tenant={tenant} event={e} />
+                        </li>
+                      ))}
+                    </ul>
+                  </li>
+                ))}
+              </ul>
+            </section>
           )}
           {chosen && <CaseDetail tenant={tenant} c={chosen} />}
         </>

@@ -5,7 +5,7 @@
  * operation (one snapshot + a short fold there). Playing steps frame by frame, so idle gaps in
  * time are compressed by construction. Everything is rendered as text.
  */
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
@@ -186,8 +186,10 @@ export function ReplayView() {
         at: cursor === null ? "end" : "seq" in cursor ? String(cursor.seq) : cursor.time,
         window: 12,
       }),
-    enabled: tenant !== null && scope !== null,
-    placeholderData: keepPreviousData,
+    enabled: tenant !== null && scope !== null && stats.data !== undefined,
+    // While the next cursor is read, keep showing this scope (never another tenant's or scope's).
+    placeholderData: (prev, prevQuery) =>
+      prevQuery?.queryKey[1] === tenant && prevQuery?.queryKey[2] === scopeKey ? prev : undefined,
   });
   const r = q.data;
 
