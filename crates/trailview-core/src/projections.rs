@@ -440,10 +440,14 @@ pub struct CatchUp {
 /// Called by ingest after each input is committed. Cheap when there is nothing new; after a
 /// large ingest it reads only the events of relevant types (approvals, Aximo, actions).
 pub fn catch_up(store: &mut Store) -> Result<CatchUp> {
-    let last = store.last_seq();
     let conn = store.conn();
-    let tx = conn.unchecked_transaction()?;
+    // IMMEDIATE: take the write lock before reading the cursor, so a concurrent writer makes
+    // this wait (busy timeout) instead of failing on a stale snapshot at the first write.
+    let tx = rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)?;
     let cursor = stored_cursor(&tx)?;
+    // The log's end as this transaction sees it (another process may have appended since this
+    // handle last did): everything up to it is folded, and the cursor says exactly that.
+    let last: i64 = tx.query_row("SELECT ifnull(max(seq), 0) FROM events", [], |r| r.get(0))?;
     let rebuilt = cursor.is_none();
     let from = cursor.unwrap_or(0);
     let mut report = CatchUp {
@@ -466,9 +470,9 @@ pub fn catch_up(store: &mut Store) -> Result<CatchUp> {
         )?;
         let mut stmt = tx.prepare(&format!(
             "SELECT e.seq, e.tenant, t.name, e.raw FROM events e JOIN tenants t ON t.id = e.tenant
-             WHERE e.seq > ?1 AND e.type IN ({types}) ORDER BY e.seq"
+             WHERE e.seq > ?1 AND e.seq <= ?2 AND e.type IN ({types}) ORDER BY e.seq"
         ))?;
-        let mut rows = stmt.query([from])?;
+        let mut rows = stmt.query([from, last])?;
         while let Some(r) = rows.next()? {
             let seq: i64 = r.get(0)?;
             let tid: i64 = r.get(1)?;

@@ -1162,3 +1162,22 @@ fn a_large_replay_state_lists_the_most_recent_first_and_diffs_everything() {
     .unwrap_err();
     assert_eq!(e.code, "bad_request");
 }
+
+#[test]
+fn a_catch_up_by_a_handle_that_did_not_see_another_writers_events_folds_each_event_once() {
+    let (dir, mut a) = store_with(&approval_flow("acme", "x13", 0.0)[..2]);
+    let path = dir.path().join("store.db");
+    // Another handle (another process) appends the rest without catching up.
+    let mut b = Store::open(&path).unwrap();
+    append_without_catch_up(&mut b, &approval_flow("acme", "x13", 0.0)[2..]);
+    // `a` still believes the log ends at seq 2; its catch-up must fold up to the real end, and
+    // say so, so that a second catch-up folds nothing again.
+    assert_eq!(a.last_seq(), 2);
+    let first = projections::catch_up(&mut a).unwrap();
+    assert_eq!((first.from_seq, first.to_seq), (2, 6));
+    let again = projections::catch_up(&mut b).unwrap();
+    assert_eq!(again.facts, 0);
+    let stored = projections::stored(&b, "acme").unwrap().unwrap();
+    assert_eq!(stored, projections::fold_log(&b, "acme").unwrap());
+    assert_eq!(stored.executions.list[0].steps.len(), 6, "each event once");
+}
