@@ -225,3 +225,33 @@ pub async fn verify_bundle(
     let req = api::BundlePathRequest { path };
     state.read(move |s| api::verify_bundle(s, &req)).await
 }
+
+/// `api::approvals`.
+#[tauri::command]
+pub async fn approvals(
+    state: State<'_, AppState>,
+    req: Option<api::ApprovalsRequest>,
+) -> Result<api::ApprovalsResponse, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::approvals(s, &req)).await
+}
+
+/// `api::executions`.
+#[tauri::command]
+pub async fn executions(
+    state: State<'_, AppState>,
+    req: Option<api::ExecutionsRequest>,
+) -> Result<api::ExecutionsResponse, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::executions(s, &req)).await
+}
+
+/// `api::replay`.
+#[tauri::command]
+pub async fn replay(
+    state: State<'_, AppState>,
+    req: Option<api::ReplayRequest>,
+) -> Result<api::ReplayResponse, ApiError> {
+    let req = req.unwrap_or_default();
+    state.read(move |s| api::replay(s, &req)).await
+}

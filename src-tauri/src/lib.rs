@@ -69,6 +69,9 @@ pub fn run() -> anyhow::Result<()> {
             commands::key_info,
             commands::export_bundle,
             commands::verify_bundle,
+            commands::approvals,
+            commands::executions,
+            commands::replay,
         ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")

@@ -10,7 +10,9 @@ import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
 import { GraphView } from "./views/GraphView";
+import { ApprovalsView } from "./views/ApprovalsView";
 import { PlannedView } from "./views/PlannedView";
+import { ReplayView } from "./views/ReplayView";
 import { TimelineView } from "./views/TimelineView";
 
 /** True when a key press belongs to a text field (so `/` and `?` are typed, not commands). */
@@ -101,6 +103,10 @@ export function App() {
             <TimelineView />
           ) : view === "graph" ? (
             <GraphView />
+          ) : view === "approvals" ? (
+            <ApprovalsView />
+          ) : view === "replay" ? (
+            <ReplayView />
           ) : (
             <PlannedView view={view} />
           )}

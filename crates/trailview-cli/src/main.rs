@@ -11,6 +11,8 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+mod approvals;
+
 use trailview_core::ingest::{self, IngestOptions, Progress};
 use trailview_core::query::{EventQuery, TenantScope, TypePattern};
 use trailview_core::store::Store;
@@ -107,6 +109,12 @@ enum Command {
     Metrics(metrics::MetricsArgs),
     /// Evaluate alert rules over a tenant's events and list the firings with their events.
     Alerts(metrics::AlertsArgs),
+    /// Approval cases of a tenant across dialects: status, requester, decider, latency, anomalies.
+    Approvals(approvals::ApprovalsArgs),
+    /// Aximo executions of a tenant: sequence, status, approval, dispatch, rule violations.
+    Executions(approvals::ExecutionsArgs),
+    /// The state of a chain, execution, trace or time window at a cursor (seq or time).
+    Replay(approvals::ReplayArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -480,6 +488,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 summary.events, summary.bytes
             );
         }
+        Command::Approvals(a) => {
+            approvals::approvals(&approvals::open_read(&cli.db)?, a, &mut out)?
+        }
+        Command::Executions(a) => {
+            approvals::executions(&approvals::open_read(&cli.db)?, a, &mut out)?
+        }
+        Command::Replay(a) => approvals::replay(&approvals::open_read(&cli.db)?, a, &mut out)?,
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -180,7 +180,12 @@ pub struct SharedStore {
 impl SharedStore {
     /// Opens (creating and migrating if needed) the store at `path` and keeps its writer.
     pub fn open(path: &Path) -> Result<SharedStore, ApiError> {
-        let writer = Store::open(path).map_err(|e| open_error(path, e))?;
+        let mut writer = Store::open(path).map_err(|e| open_error(path, e))?;
+        // Projections (issue #4): bring the stored approval cases and executions up to the log
+        // (a store written by an older build has none), so reads fold only a short tail. Best
+        // effort: reads fold whatever is missing themselves, so a busy store is no reason to
+        // refuse to start.
+        let _ = crate::projections::catch_up(&mut writer);
         Ok(SharedStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
@@ -199,6 +204,7 @@ impl SharedStore {
                 return Ok(0);
             };
             store.roll_up()?;
+            crate::projections::catch_up(&mut store)?;
             store.index_text_batch()
         };
         let spawned = std::thread::Builder::new()
@@ -861,6 +867,11 @@ mod graph;
 pub use graph::*;
 mod bundle;
 pub use bundle::*;
+// Approvals, executions and replay (issue #4).
+mod approvals;
+mod replay;
+pub use approvals::*;
+pub use replay::*;
 
 #[cfg(test)]
 mod tests;

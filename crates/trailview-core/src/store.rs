@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -354,6 +354,18 @@ CREATE TABLE event_minutes (
     n      INTEGER NOT NULL,
     PRIMARY KEY (tenant, minute)
 ) WITHOUT ROWID;
+"#,
+    // issue #4 (approvals/executions/replay branch): the stored projection of approval cases,
+    // Aximo executions and deployments, one row per tenant (`projections.rs`). Not the truth:
+    // rebuildable from `events` at any time; its cursor and fold version live in `meta`
+    // (`projection_seq`, `projection_version`). No triggers: it is rewritten as the log grows.
+    r#"
+CREATE TABLE projection_tenants (
+    tenant      TEXT PRIMARY KEY,   -- tenants.name ('' is the personal scope)
+    approvals   BLOB NOT NULL,      -- JSON of projections::Approvals
+    executions  BLOB NOT NULL,      -- JSON of projections::Executions
+    deployments BLOB NOT NULL       -- JSON of projections::Deployments
+);
 "#,
 ];
 
@@ -736,14 +748,16 @@ impl Store {
         Ok(true)
     }
 
-    /// Bring the derived indexes (the histogram rollup, then the text index) up to the end of
-    /// the log; `progress` hears the text indexing's `(done, total)`. Writers call this after
-    /// their events are committed; readers are correct without it, only slower.
+    /// Bring the derived indexes (the histogram rollup, the projections of approvals,
+    /// executions and deployments, then the text index) up to the end of the log; `progress`
+    /// hears the text indexing's `(done, total)`. Writers call this after their events are
+    /// committed; readers are correct without it (they fold or scan the tail), only slower.
     pub fn catch_up_derived(
         &mut self,
         progress: impl FnMut(u64, u64),
     ) -> Result<crate::text::TextIndexReport> {
         self.roll_up()?;
+        crate::projections::catch_up(self)?;
         self.index_text(progress)
     }
 

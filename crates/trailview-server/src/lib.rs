@@ -6,7 +6,7 @@
 //! ## What it exposes, and nothing else
 //! - `GET /api/<operation>?<query>` and `POST /api/<operation>` with a JSON body: each route is
 //!   one `trailview_core::api` function (`app_info`, `stats`, `events`, `event`, `histogram`,
-//!   `quarantine`, `verify`; `load_demo` is `POST` only). Answers are JSON; errors are
+//!   `quarantine`, `verify`, `approvals`, `executions`, `replay`; `load_demo` is `POST` only). Answers are JSON; errors are
 //!   `{code, message}` with the status of [`ApiError::status`]. `ingest_files` is not served:
 //!   the server never reads paths a web page names (`404 desktop_only`).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
@@ -239,6 +239,12 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
             operation(get(quarantine).post(quarantine)),
         )
         .route("/api/verify", operation(get(verify).post(verify)))
+        .route("/api/approvals", operation(get(approvals).post(approvals)))
+        .route(
+            "/api/executions",
+            operation(get(executions).post(executions)),
+        )
+        .route("/api/replay", operation(get(replay).post(replay)))
         .route("/api/load_demo", operation(post(load_demo)))
         .route("/api/graph", operation(get(graph).post(graph)))
         .route("/api/metrics", operation(get(metrics).post(metrics)))
@@ -477,6 +483,21 @@ async fn quarantine(State(app): State<App>, Params(req): Params<QuarantineReques
 
 async fn verify(State(app): State<App>) -> Response {
     app.read(api::verify).await
+}
+
+async fn approvals(State(app): State<App>, Params(req): Params<api::ApprovalsRequest>) -> Response {
+    app.read(move |s| api::approvals(s, &req)).await
+}
+
+async fn executions(
+    State(app): State<App>,
+    Params(req): Params<api::ExecutionsRequest>,
+) -> Response {
+    app.read(move |s| api::executions(s, &req)).await
+}
+
+async fn replay(State(app): State<App>, Params(req): Params<api::ReplayRequest>) -> Response {
+    app.read(move |s| api::replay(s, &req)).await
 }
 
 async fn load_demo(State(app): State<App>, Params(req): Params<LoadDemoRequest>) -> Response {

@@ -615,5 +615,56 @@ async fn graph_metrics_and_alerts_answer_over_http() {
     )
     .await
     .assert_error(400, "bad_request");
+}
+
+/// Issue #4: `approvals`, `executions` and `replay` answer over HTTP exactly as the core does,
+/// by GET query string and by POST JSON, and refuse bad requests with their code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approvals_executions_and_replay_are_served() {
+    let server = start(3000, false).await;
+    let addr = server.addr;
+    let (tenant, _) = busiest_tenant(addr).await;
+    let a = get(addr, &format!("/api/approvals?tenant={tenant}")).await;
+    assert_eq!(a.status, 200, "{a:?}");
+    let a = a.json();
+    let cases = a["cases"].as_array().unwrap();
+    assert!(!cases.is_empty(), "a generated tenant has approval flows");
+    assert_eq!(a["counts"]["total"].as_u64().unwrap() as usize, cases.len());
+    let corr = cases
+        .iter()
+        .find_map(|c| c["correlation_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let r = post_json(
+        addr,
+        "/api/replay",
+        &serde_json::json!({"tenant": tenant, "correlation": corr, "at": "end", "diff_from": "start"})
+            .to_string(),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = r.json();
+    assert!(r["total_frames"].as_u64().unwrap() >= 2);
+    assert_eq!(r["position"], r["total_frames"]);
+    assert_eq!(r["state"]["approvals"].as_array().unwrap().len(), 1);
+    let x = get(
+        addr,
+        &format!("/api/executions?tenant={tenant}&violations_only=false"),
+    )
+    .await;
+    assert_eq!(x.status, 200, "{x:?}");
+    assert!(x.json()["executions"].as_array().is_some());
+    get(addr, "/api/approvals")
+        .await
+        .assert_error(400, "tenant_required");
+    get(addr, &format!("/api/replay?tenant={tenant}"))
+        .await
+        .assert_error(400, "bad_request");
+    get(
+        addr,
+        &format!("/api/approvals?tenant={tenant}&status=maybe"),
+    )
+    .await
+    .assert_error(400, "bad_filter");
     server.stop().await;
 }

@@ -11,6 +11,9 @@ import type { GraphRequest } from "../bindings/GraphRequest";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventFilter } from "../bindings/EventFilter";
 import type { EventPage } from "../bindings/EventPage";
@@ -214,6 +217,18 @@ export class FakeBackend implements Backend {
 
   async alerts(_req: AlertsRequest): Promise<AlertReport> {
     throw new BackendError("not_in_fake", "the fake backend has no alerts");
+  }
+
+  async approvals(): Promise<ApprovalsResponse> {
+    throw new BackendError("not_found", "the fake backend has no approvals");
+  }
+
+  async executions(): Promise<ExecutionsResponse> {
+    throw new BackendError("not_found", "the fake backend has no executions");
+  }
+
+  async replay(): Promise<ReplayResponse> {
+    throw new BackendError("not_found", "the fake backend has no replay");
   }
 
   async loadDemo(): Promise<IngestSummary> {

@@ -5,6 +5,12 @@ import type { GraphRequest } from "../bindings/GraphRequest";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsRequest } from "../bindings/ApprovalsRequest";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsRequest } from "../bindings/ExecutionsRequest";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayRequest } from "../bindings/ReplayRequest";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
@@ -79,6 +85,18 @@ export class HttpBackend implements Backend {
   alerts(req: AlertsRequest): Promise<AlertReport> {
     // Rules are a file's text: a body, not a query string.
     return this.post<AlertReport>("alerts", req);
+  }
+
+  approvals(req: ApprovalsRequest): Promise<ApprovalsResponse> {
+    return this.get<ApprovalsResponse>("approvals", toQuery(req));
+  }
+
+  executions(req: ExecutionsRequest): Promise<ExecutionsResponse> {
+    return this.get<ExecutionsResponse>("executions", toQuery(req));
+  }
+
+  replay(req: ReplayRequest): Promise<ReplayResponse> {
+    return this.get<ReplayResponse>("replay", toQuery(req));
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

@@ -7,6 +7,12 @@ import type { GraphRequest } from "../bindings/GraphRequest";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsRequest } from "../bindings/ApprovalsRequest";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsRequest } from "../bindings/ExecutionsRequest";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayRequest } from "../bindings/ReplayRequest";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
@@ -78,6 +84,18 @@ export class TauriBackend implements Backend {
 
   alerts(req: AlertsRequest): Promise<AlertReport> {
     return this.call<AlertReport>("alerts", { req });
+  }
+
+  approvals(req: ApprovalsRequest): Promise<ApprovalsResponse> {
+    return this.call<ApprovalsResponse>("approvals", { req });
+  }
+
+  executions(req: ExecutionsRequest): Promise<ExecutionsResponse> {
+    return this.call<ExecutionsResponse>("executions", { req });
+  }
+
+  replay(req: ReplayRequest): Promise<ReplayResponse> {
+    return this.call<ReplayResponse>("replay", { req });
   }
 
   loadDemo(events?: number): Promise<IngestSummary> {

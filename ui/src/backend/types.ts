@@ -15,6 +15,12 @@
 import type { AlertReport } from "../bindings/AlertReport";
 import type { AlertsRequest } from "../bindings/AlertsRequest";
 import type { AppInfo } from "../bindings/AppInfo";
+import type { ApprovalsRequest } from "../bindings/ApprovalsRequest";
+import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
+import type { ExecutionsRequest } from "../bindings/ExecutionsRequest";
+import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
+import type { ReplayRequest } from "../bindings/ReplayRequest";
+import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { ApiError } from "../bindings/ApiError";
 import type { Bucket } from "../bindings/Bucket";
 import type { EventPage } from "../bindings/EventPage";
@@ -57,6 +63,12 @@ export interface Backend {
   metrics(req: MetricsRequest): Promise<MetricsReport>;
   /** Alert rules (default: the built-in ones) evaluated over a tenant's events. */
   alerts(req: AlertsRequest): Promise<AlertReport>;
+  /** A tenant's approval cases across dialects, with anomalies; optionally as of a time. */
+  approvals(req: ApprovalsRequest): Promise<ApprovalsResponse>;
+  /** A tenant's Aximo executions with status and rule violations. */
+  executions(req: ExecutionsRequest): Promise<ExecutionsResponse>;
+  /** The state of a scope (chain, execution, trace, window) at a cursor. */
+  replay(req: ReplayRequest): Promise<ReplayResponse>;
   /** Appends the deterministic demo data set (all dialects). */
   loadDemo(events?: number): Promise<IngestSummary>;
   /** Ingests files by path: desktop only (a browser cannot name local files). */

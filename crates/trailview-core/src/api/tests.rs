@@ -589,6 +589,29 @@ fn typescript_bindings_are_current() {
     check.one::<crate::bundle::IndexEntry>();
     check.one::<crate::bundle::ProofReport>();
     check.one::<crate::bundle::notes::Note>();
+    // Approvals, executions and replay (issue #4).
+    check.one::<crate::projections::EventRef>();
+    check.one::<crate::projections::approvals::CaseStatus>();
+    check.one::<crate::projections::executions::ExecStatus>();
+    check.one::<ApprovalsRequest>();
+    check.one::<ApprovalsResponse>();
+    check.one::<ApprovalCase>();
+    check.one::<ApprovalCounts>();
+    check.one::<AnomalyView>();
+    check.one::<DecisionView>();
+    check.one::<ExecutionsRequest>();
+    check.one::<ExecutionsResponse>();
+    check.one::<ExecutionView>();
+    check.one::<ExecutionCounts>();
+    check.one::<ViolationView>();
+    check.one::<DeploymentView>();
+    check.one::<VersionChangeView>();
+    check.one::<ReplayRequest>();
+    check.one::<ReplayResponse>();
+    check.one::<ReplayStateView>();
+    check.one::<ReplayDiff>();
+    check.one::<FrameView>();
+    check.one::<Change>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {

@@ -49,9 +49,10 @@ pub fn opts(commit_every: usize) -> IngestOptions {
     }
 }
 
-/// Ingest `bytes` as one input named `name`.
+/// Ingest `bytes` as one input named `name`, then catch the derived indexes up, as every
+/// writer (the CLI, the app, the listener) does after it commits.
 pub fn ingest_bytes(store: &mut Store, bytes: &[u8], name: &str) -> FileSummary {
-    ingest::ingest_reader(
+    let s = ingest::ingest_reader(
         store,
         Cursor::new(bytes.to_vec()),
         name,
@@ -59,13 +60,20 @@ pub fn ingest_bytes(store: &mut Store, bytes: &[u8], name: &str) -> FileSummary 
         &opts(100_000),
         &mut |_| {},
     )
-    .unwrap_or_else(|e| panic!("ingesting {name} failed: {e}"))
+    .unwrap_or_else(|e| panic!("ingesting {name} failed: {e}"));
+    store
+        .catch_up_derived(|_, _| {})
+        .expect("derived indexes catch up");
+    s
 }
 
-/// Ingest one file by path.
+/// Ingest one file by path, then catch the derived indexes up.
 pub fn ingest_file(store: &mut Store, path: &Path) -> FileSummary {
     let s = ingest::ingest_paths(store, &[path.to_owned()], &opts(100_000), &mut |_| {})
         .unwrap_or_else(|e| panic!("ingesting {} failed: {e}", path.display()));
+    store
+        .catch_up_derived(|_, _| {})
+        .expect("derived indexes catch up");
     s.files.into_iter().next().expect("one file summary")
 }
 
