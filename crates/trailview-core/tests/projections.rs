@@ -1181,3 +1181,72 @@ fn a_catch_up_by_a_handle_that_did_not_see_another_writers_events_folds_each_eve
     assert_eq!(stored, projections::fold_log(&b, "acme").unwrap());
     assert_eq!(stored.executions.list[0].steps.len(), 6, "each event once");
 }
+
+#[test]
+fn replay_of_a_trace_follows_the_connectsoft_causation_chain_within_its_tenant() {
+    let (_d, store) = store_with(&[
+        cs(
+            "t-1",
+            "AgentTaskStarted",
+            0.0,
+            "cs",
+            "corr-1",
+            None,
+            json!({}),
+        ),
+        cs(
+            "t-2",
+            "ApprovalRequested",
+            1.0,
+            "cs",
+            "corr-1",
+            Some("t-1"),
+            json!({"approvalId": "a", "expiresAt": at(240.0)}),
+        ),
+        cs(
+            "t-3",
+            "ApprovalGranted",
+            2.0,
+            "cs",
+            "corr-1",
+            Some("t-2"),
+            json!({"approvedBy": "u"}),
+        ),
+        cs(
+            "t-4",
+            "DeploymentStarted",
+            3.0,
+            "cs",
+            "corr-1",
+            Some("t-3"),
+            json!({}),
+        ),
+        // The same trace id in another tenant is not part of this replay.
+        cs(
+            "o-1",
+            "ApprovalGranted",
+            1.5,
+            "other",
+            "corr-1",
+            Some("t-2"),
+            json!({}),
+        ),
+    ]);
+    let r = api::replay(
+        &store,
+        &ReplayRequest {
+            tenant: Some("cs".into()),
+            trace: Some("trace-9f1c2b7d".into()),
+            at: Some("3".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(r.total_frames, 4);
+    assert_eq!(r.position, 3);
+    assert_eq!(r.state.approvals[0].status.code(), "approved");
+    assert!(
+        r.state.approvals[0].actions.is_empty(),
+        "the deployment is after the cursor"
+    );
+}

@@ -6,9 +6,10 @@
 //! ## What it exposes, and nothing else
 //! - `GET /api/<operation>?<query>` and `POST /api/<operation>` with a JSON body: each route is
 //!   one `trailview_core::api` function (`app_info`, `stats`, `events`, `event`, `histogram`,
-//!   `quarantine`, `verify`, `approvals`, `executions`, `replay`; `load_demo` is `POST` only). Answers are JSON; errors are
-//!   `{code, message}` with the status of [`ApiError::status`]. `ingest_files` is not served:
-//!   the server never reads paths a web page names (`404 desktop_only`).
+//!   `quarantine`, `verify`, `approvals`, `executions`, `replay`; `load_demo` is `POST` only).
+//!   Answers are JSON; errors are `{code, message}` with the status of [`ApiError::status`].
+//!   `ingest_files` is not served: the server never reads paths a web page names
+//!   (`404 desktop_only`).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
 //!   are resolved inside that folder only (tower-http's `ServeDir` refuses `..`).
 //!

@@ -81,10 +81,13 @@ pub struct Decision {
     /// Granted, denied or expired.
     pub verdict: Verdict,
     /// Who decided.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
     /// Its causation link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub causation_id: Option<String>,
     /// Its parent link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
 }
 
@@ -131,28 +134,40 @@ impl CaseStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {
     /// The dialect it came in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dialect: Option<Dialect>,
     /// The request, once seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<Ev>,
     /// Who asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requester: Option<String>,
     /// What is to be approved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
     /// The payload's approval id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval_id: Option<String>,
     /// Aximo execution id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
     /// Correlation id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub correlation_id: Option<String>,
     /// The request's deadline.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<Micros>,
     /// Decisions and expiries, in `seq` order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub decisions: Vec<Decision>,
     /// Actions linked to the case, in `seq` order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub actions: Vec<Ev>,
     /// Derived by [`Case::settle`]: the index in `decisions` of the one that stands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub standing: Option<usize>,
     /// Derived by [`Case::settle`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub anomalies: Vec<Anomaly>,
 }
 
