@@ -518,7 +518,7 @@ pub(crate) fn walk(
                     .at(position, Some(entry.seq), Some(&entry.id)),
                 );
                 events_ok = false;
-            } else if hex::encode(Sha256::digest(&raw)) != entry.sha256 {
+            } else if !same_digest(&raw, &entry.sha256) {
                 note(
                     problems,
                     Problem::new(
@@ -737,6 +737,12 @@ pub(crate) fn walk(
     report.manifest = manifest;
     report.settle();
     Ok(report)
+}
+
+/// Whether `bytes` hash to the hex digest `want` (compared as bytes: no string per event).
+fn same_digest(bytes: &[u8], want: &str) -> bool {
+    let mut w = [0u8; 32];
+    hex::decode_to_slice(want, &mut w).is_ok() && Sha256::digest(bytes)[..] == w[..]
 }
 
 /// A part of a zip, inflated on its own thread and read through a channel of 1 MiB buffers.
