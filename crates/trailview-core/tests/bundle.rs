@@ -489,6 +489,25 @@ fn an_event_removed_from_the_events_part_only_is_caught() {
 }
 
 #[test]
+fn an_index_entry_claiming_a_huge_event_is_refused_without_reading_it() {
+    let f = fixture();
+    let t = tamper(&f.bundle, |p| {
+        let mut idx = lines(&p["index.ndjson"]);
+        let mut e: bundle::IndexEntry = serde_json::from_slice(&idx[0]).unwrap();
+        e.len = 1 << 40;
+        idx[0] = serde_json::to_vec(&e).unwrap();
+        p.insert("index.ndjson".into(), join(&idx));
+    });
+    let r = bundle::verify(&t, &f.auditor).unwrap();
+    assert_eq!(r.status, TrustStatus::Broken);
+    assert!(
+        codes(&r).contains(&ProblemCode::IndexChanged),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
 fn an_edited_index_entry_is_caught_by_the_root() {
     let f = fixture();
     let t = tamper(&f.bundle, |p| {
