@@ -779,6 +779,40 @@ fn export_then_open_gives_the_same_answers_and_never_touches_the_bundle() {
 }
 
 #[test]
+fn a_broken_bundle_opens_with_a_broken_badge_that_says_where_and_without_the_bad_event() {
+    let f = fixture();
+    let mut target = None;
+    let t = tamper(&f.bundle, |p| {
+        let idx = lines(&p["index.ndjson"]);
+        let e: bundle::IndexEntry = serde_json::from_slice(&idx[7]).unwrap();
+        let ev = p.get_mut("events.ndjson").unwrap();
+        let at = (e.offset + e.len / 2) as usize;
+        ev[at] = if ev[at] == b'a' { b'b' } else { b'a' };
+        target = Some(e);
+    });
+    let e = target.unwrap();
+    let cache = f.dir.path().join("cache");
+    let o = bundle::open_bundle(&t, &cache, &f.auditor, &mut |_| {}).unwrap();
+    let r = &o.info.report;
+    assert_eq!(r.status, TrustStatus::Broken);
+    assert_eq!(r.problems[0].code, ProblemCode::EventChanged);
+    assert_eq!(r.problems[0].seq, Some(e.seq));
+    let opened = Store::open_read_only(Path::new(&o.store)).unwrap();
+    assert!(
+        opened.event(&f.tenant, &e.id).unwrap().is_none(),
+        "not authentic: not imported"
+    );
+    assert_eq!(
+        o.info.imported,
+        r.manifest.as_ref().unwrap().counts.events - 1
+    );
+    // The badge stays: asked again later, the store still says broken and where.
+    let info = bundle::bundle_info(&opened, &f.auditor).unwrap().unwrap();
+    assert_eq!(info.report.status, TrustStatus::Broken);
+    assert_eq!(info.report.problems[0].seq, Some(e.seq));
+}
+
+#[test]
 fn open_refuses_another_tenants_event_even_in_a_re_signed_bundle() {
     let f = fixture();
     // Someone adds another tenant's event and signs the result with their own key.

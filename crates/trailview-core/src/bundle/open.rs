@@ -7,6 +7,10 @@
 //! same bytes again finds the finished store: it costs one SHA-256 of the file, and re-judges
 //! only the signer's trust (the user's trusted keys may have changed since).
 //!
+//! A broken bundle still opens (support staff may need to look), with a broken badge naming
+//! where; an event whose bytes fail their digest, or whose envelope names another tenant, is not
+//! imported.
+//!
 //! The bundle file is only ever read. Events keep their `received_at` and origin from the
 //! index; their `seq` in the cache store is their position + 1 (the exporting store's seq is in
 //! the index, and the bundle's first/last seq in the report).
