@@ -210,7 +210,7 @@ fn count_bar(what: &'static str) -> ProgressBar {
     }
     bar.set_style(
         ProgressStyle::with_template(&format!(
-            "{{bar:30.cyan/blue}} {{human_pos}}/{{human_len}} {what} {{per_sec}} eta {{eta}}"
+            "{{bar:30.cyan/blue}} {{human_pos}}/{{human_len}} {what}  {{elapsed}} eta {{eta}}"
         ))
         .expect("a valid template")
         .progress_chars("█▉▊▋▌▍▎▏ "),

@@ -196,6 +196,12 @@ impl KeyRing {
         }
         fs::create_dir_all(&self.dir)
             .map_err(|e| KeyError::Io(format!("cannot create {}: {e}", self.dir.display())))?;
+        #[cfg(unix)]
+        {
+            // Only its owner lists the key directory (the key file itself is 0600 regardless).
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+        }
         let mut seed = [0u8; 32];
         getrandom::fill(&mut seed)
             .map_err(|e| KeyError::Io(format!("no randomness for a new key: {e}")))?;

@@ -489,6 +489,25 @@ fn an_event_removed_from_the_events_part_only_is_caught() {
 }
 
 #[test]
+fn an_index_entry_claiming_a_huge_event_is_refused_without_reading_it() {
+    let f = fixture();
+    let t = tamper(&f.bundle, |p| {
+        let mut idx = lines(&p["index.ndjson"]);
+        let mut e: bundle::IndexEntry = serde_json::from_slice(&idx[0]).unwrap();
+        e.len = 1 << 40;
+        idx[0] = serde_json::to_vec(&e).unwrap();
+        p.insert("index.ndjson".into(), join(&idx));
+    });
+    let r = bundle::verify(&t, &f.auditor).unwrap();
+    assert_eq!(r.status, TrustStatus::Broken);
+    assert!(
+        codes(&r).contains(&ProblemCode::IndexChanged),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
 fn an_edited_index_entry_is_caught_by_the_root() {
     let f = fixture();
     let t = tamper(&f.bundle, |p| {
@@ -757,6 +776,40 @@ fn export_then_open_gives_the_same_answers_and_never_touches_the_bundle() {
     let info = bundle::bundle_info(&s, &f.auditor).unwrap().unwrap();
     assert_eq!(info.report.status, TrustStatus::Trusted);
     assert!(bundle::bundle_info(&f.store, &f.auditor).unwrap().is_none());
+}
+
+#[test]
+fn a_broken_bundle_opens_with_a_broken_badge_that_says_where_and_without_the_bad_event() {
+    let f = fixture();
+    let mut target = None;
+    let t = tamper(&f.bundle, |p| {
+        let idx = lines(&p["index.ndjson"]);
+        let e: bundle::IndexEntry = serde_json::from_slice(&idx[7]).unwrap();
+        let ev = p.get_mut("events.ndjson").unwrap();
+        let at = (e.offset + e.len / 2) as usize;
+        ev[at] = if ev[at] == b'a' { b'b' } else { b'a' };
+        target = Some(e);
+    });
+    let e = target.unwrap();
+    let cache = f.dir.path().join("cache");
+    let o = bundle::open_bundle(&t, &cache, &f.auditor, &mut |_| {}).unwrap();
+    let r = &o.info.report;
+    assert_eq!(r.status, TrustStatus::Broken);
+    assert_eq!(r.problems[0].code, ProblemCode::EventChanged);
+    assert_eq!(r.problems[0].seq, Some(e.seq));
+    let opened = Store::open_read_only(Path::new(&o.store)).unwrap();
+    assert!(
+        opened.event(&f.tenant, &e.id).unwrap().is_none(),
+        "not authentic: not imported"
+    );
+    assert_eq!(
+        o.info.imported,
+        r.manifest.as_ref().unwrap().counts.events - 1
+    );
+    // The badge stays: asked again later, the store still says broken and where.
+    let info = bundle::bundle_info(&opened, &f.auditor).unwrap().unwrap();
+    assert_eq!(info.report.status, TrustStatus::Broken);
+    assert_eq!(info.report.problems[0].seq, Some(e.seq));
 }
 
 #[test]

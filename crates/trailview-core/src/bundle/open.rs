@@ -7,11 +7,16 @@
 //! same bytes again finds the finished store: it costs one SHA-256 of the file, and re-judges
 //! only the signer's trust (the user's trusted keys may have changed since).
 //!
+//! A broken bundle still opens (support staff may need to look), with a broken badge naming
+//! where; an event whose bytes fail their digest, or whose envelope names another tenant, is not
+//! imported.
+//!
 //! The bundle file is only ever read. Events keep their `received_at` and origin from the
 //! index; their `seq` in the cache store is their position + 1 (the exporting store's seq is in
 //! the index, and the bundle's first/last seq in the report).
 
 use std::collections::HashMap;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
@@ -303,17 +308,37 @@ fn import_quarantine(
     report: &mut BundleReport,
 ) -> Result<u64, BundleError> {
     let mut zip = super::verify::open_zip(bundle)?.map_err(BundleError::Malformed)?;
-    let Some(text) = super::verify::read_part(&mut zip, super::names::QUARANTINE)? else {
-        return Ok(0);
+    let part = match zip.by_name(super::names::QUARANTINE) {
+        Ok(f) => f,
+        Err(zip::result::ZipError::FileNotFound) => return Ok(0),
+        Err(e) => return Err(e.into()),
     };
+    // Line by line, in batches: the quarantine may hold large envelopes (4 MiB each at most,
+    // JSON-escaped here, hence the bound per line).
+    let mut reader = std::io::BufReader::new(part);
     let tenant = report.manifest.as_ref().map(|m| m.tenant.clone());
     let mut items = Vec::new();
-    for (i, line) in text
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .enumerate()
-    {
-        let q: Option<QuarantineLine> = serde_json::from_slice(line).ok();
+    let mut n = 0u64;
+    let mut line = Vec::new();
+    let mut i = 0usize;
+    loop {
+        line.clear();
+        let k = (&mut reader)
+            .take(super::verify::MAX_SMALL_PART)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| BundleError::io("cannot read quarantine.ndjson", e))?;
+        if k == 0 {
+            break;
+        }
+        i += 1;
+        if line.last() == Some(&b'\n') {
+            line.pop();
+        }
+        if line.is_empty() {
+            continue;
+        }
+        let i = i - 1;
+        let q: Option<QuarantineLine> = serde_json::from_slice(&line).ok();
         let parsed = q.and_then(|q| {
             let reason = Reason::from_code(&q.reason)?;
             let sha: [u8; 32] = hex::decode(&q.raw_sha256).ok()?.try_into().ok()?;
@@ -356,10 +381,14 @@ fn import_quarantine(
             identity: q.tenant.zip(q.event_id),
             received_at,
         })));
+        if items.len() == CHUNK {
+            n += items.len() as u64;
+            store.append(&std::mem::take(&mut items))?;
+        }
     }
     report.settle();
-    let n = items.len() as u64;
-    if n > 0 {
+    if !items.is_empty() {
+        n += items.len() as u64;
         store.append(&items)?;
     }
     Ok(n)

@@ -217,6 +217,9 @@ pub fn verify(path: &Path, ring: &KeyRing) -> Result<BundleReport, BundleError> 
     walk(path, ring, &mut |_, _, _| Ok(()))
 }
 
+/// The longest index line read (real ones are a few hundred bytes).
+const MAX_INDEX_LINE: u64 = 64 * 1024;
+
 /// At most this many event-level problems are listed one by one.
 const MAX_LISTED: usize = 20;
 
@@ -231,15 +234,25 @@ pub(crate) fn open_zip(
     Ok(ZipArchive::new(BufReader::new(f)).map_err(|e| format!("not a bundle (zip: {e})")))
 }
 
+/// The largest small part read whole (manifest, signatures: a few KiB; notes: text).
+pub(crate) const MAX_SMALL_PART: u64 = 64 * 1024 * 1024;
+
+/// A small part, whole; `None` when absent. Refused past [`MAX_SMALL_PART`] (a zip bomb).
 pub(crate) fn read_part(
     zip: &mut ZipArchive<BufReader<File>>,
     name: &str,
 ) -> Result<Option<Vec<u8>>, BundleError> {
     match zip.by_name(name) {
-        Ok(mut f) => {
+        Ok(f) => {
             let mut v = Vec::new();
-            f.read_to_end(&mut v)
+            f.take(MAX_SMALL_PART + 1)
+                .read_to_end(&mut v)
                 .map_err(|e| BundleError::io(format!("cannot read {name}"), e))?;
+            if v.len() as u64 > MAX_SMALL_PART {
+                return Err(BundleError::Malformed(format!(
+                    "{name} is larger than {MAX_SMALL_PART} bytes: not a Trailview bundle"
+                )));
+            }
             Ok(Some(v))
         }
         Err(zip::result::ZipError::FileNotFound) => Ok(None),
@@ -430,7 +443,10 @@ pub(crate) fn walk(
     let (mut first_seq, mut last_seq) = (None, None);
     loop {
         line.clear();
-        let k = index
+        // Bounded reads throughout: a crafted bundle (a zip bomb, a line without end, an entry
+        // claiming a huge length) gets a problem, never unbounded memory.
+        let k = (&mut index)
+            .take(MAX_INDEX_LINE)
             .read_until(b'\n', &mut line)
             .map_err(|e| BundleError::io("cannot read index.ndjson", e))?;
         if k == 0 {
@@ -438,6 +454,21 @@ pub(crate) fn walk(
         }
         if line.last() == Some(&b'\n') {
             line.pop();
+        } else if k as u64 == MAX_INDEX_LINE {
+            note(
+                problems,
+                Problem::new(
+                    ProblemCode::IndexChanged,
+                    format!(
+                        "index line {} is longer than {MAX_INDEX_LINE} bytes: not an index",
+                        position + 1
+                    ),
+                )
+                .part(names::INDEX)
+                .at(position, None, None),
+            );
+            events_ok = false;
+            break;
         }
         let entry: IndexEntry = match serde_json::from_slice(&line) {
             Ok(e) => e,
@@ -489,6 +520,22 @@ pub(crate) fn walk(
                 );
             }
         }
+        if events_ok && entry.len > crate::normalize::MAX_RECORD_BYTES as u64 {
+            note(
+                problems,
+                Problem::new(
+                    ProblemCode::IndexChanged,
+                    format!(
+                        "position {position}, seq {}: the index claims {} bytes, more than any \
+                         stored event can have",
+                        entry.seq, entry.len
+                    ),
+                )
+                .part(names::INDEX)
+                .at(position, Some(entry.seq), Some(&entry.id)),
+            );
+            events_ok = false;
+        }
         if events_ok {
             raw.clear();
             let got = (&mut events)
@@ -518,7 +565,7 @@ pub(crate) fn walk(
                     .at(position, Some(entry.seq), Some(&entry.id)),
                 );
                 events_ok = false;
-            } else if hex::encode(Sha256::digest(&raw)) != entry.sha256 {
+            } else if !same_digest(&raw, &entry.sha256) {
                 note(
                     problems,
                     Problem::new(
@@ -702,7 +749,18 @@ pub(crate) fn walk(
         problems.extend(structural);
         problems.extend(tail);
         if let Some(q) = &m.files.quarantine {
-            match read_part(&mut zip, names::QUARANTINE)? {
+            // Streamed: the quarantine may hold large envelopes.
+            let digest = match zip.by_name(names::QUARANTINE) {
+                Ok(mut f) => {
+                    let mut h = Sha256::new();
+                    std::io::copy(&mut f, &mut h)
+                        .map_err(|e| BundleError::io("cannot read quarantine.ndjson", e))?;
+                    Some(hex::encode(h.finalize()))
+                }
+                Err(zip::result::ZipError::FileNotFound) => None,
+                Err(e) => return Err(e.into()),
+            };
+            match digest {
                 None => problems.push(
                     Problem::new(
                         ProblemCode::FileChanged,
@@ -710,7 +768,7 @@ pub(crate) fn walk(
                     )
                     .part(names::QUARANTINE),
                 ),
-                Some(b) if hex::encode(Sha256::digest(&b)) != q.sha256 => problems.push(
+                Some(d) if d != q.sha256 => problems.push(
                     Problem::new(
                         ProblemCode::FileChanged,
                         "quarantine.ndjson differs from the signed manifest's digest",
@@ -737,6 +795,12 @@ pub(crate) fn walk(
     report.manifest = manifest;
     report.settle();
     Ok(report)
+}
+
+/// Whether `bytes` hash to the hex digest `want` (compared as bytes: no string per event).
+fn same_digest(bytes: &[u8], want: &str) -> bool {
+    let mut w = [0u8; 32];
+    hex::decode_to_slice(want, &mut w).is_ok() && Sha256::digest(bytes)[..] == w[..]
 }
 
 /// A part of a zip, inflated on its own thread and read through a channel of 1 MiB buffers.
