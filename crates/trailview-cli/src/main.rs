@@ -16,6 +16,8 @@ use trailview_core::query::{EventQuery, TenantScope, TypePattern};
 use trailview_core::store::Store;
 use trailview_core::{generate, time};
 
+mod live;
+
 /// Trailview: a local-first audit and timeline viewer.
 #[derive(Parser)]
 #[command(name = "trailview", version, about, max_term_width = 100)]
@@ -76,6 +78,16 @@ enum Command {
         #[arg(long)]
         allow_remote: bool,
     },
+    /// Manage write tokens for live ingest (TCP and HTTP): each may write named tenants only.
+    Token {
+        #[command(subcommand)]
+        command: live::TokenCommand,
+    },
+    /// Receive events live over TCP (token required) and/or a Unix socket (docs/PROTOCOL.md).
+    ///
+    /// One JSON ack per record, sent after it is committed. TCP listens on loopback only unless
+    /// --allow-remote.
+    Listen(live::ListenArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -155,6 +167,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+fn store_path(db: &Option<PathBuf>) -> PathBuf {
+    db.clone()
+        .unwrap_or_else(trailview_core::default_store_path)
+}
+
 fn open_store(db: &Option<PathBuf>) -> Result<Store> {
     let path = db
         .clone()
@@ -228,6 +245,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 server.run(trailview_server::shutdown_signal()).await
             })?;
         }
+        Command::Token { command } => live::token(&store_path(&cli.db), command, &mut out)?,
+        Command::Listen(a) => live::listen(&store_path(&cli.db), a, &mut out)?,
         Command::Ingest { paths, json } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();

@@ -18,6 +18,7 @@ pub mod api;
 pub mod framing;
 pub mod generate;
 pub mod ingest;
+pub mod live;
 pub mod normalize;
 pub mod query;
 pub mod store;
