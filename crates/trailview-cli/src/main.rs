@@ -16,6 +16,8 @@ use trailview_core::query::{EventQuery, TenantScope, TypePattern};
 use trailview_core::store::Store;
 use trailview_core::{generate, time};
 
+mod emit;
+mod emit_http;
 mod live;
 
 /// Trailview: a local-first audit and timeline viewer.
@@ -88,6 +90,9 @@ enum Command {
     /// One JSON ack per record, sent after it is committed. TCP listens on loopback only unless
     /// --allow-remote.
     Listen(live::ListenArgs),
+    /// Send a file's records to a running listener; resend what was not acknowledged after a
+    /// dropped connection.
+    Emit(emit::EmitArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -247,6 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Token { command } => live::token(&store_path(&cli.db), command, &mut out)?,
         Command::Listen(a) => live::listen(&store_path(&cli.db), a, &mut out)?,
+        Command::Emit(a) => emit::emit(a, &mut out)?,
         Command::Ingest { paths, json } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();

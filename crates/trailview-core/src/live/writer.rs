@@ -129,9 +129,7 @@ impl Pending {
 
     /// [`Pending::outcomes`], from a thread outside any async runtime.
     pub fn blocking_outcomes(self) -> Result<Vec<Outcome>, LiveError> {
-        self.0
-            .blocking_recv()
-            .unwrap_or(Err(LiveError::WriterGone))
+        self.0.blocking_recv().unwrap_or(Err(LiveError::WriterGone))
     }
 }
 
