@@ -308,11 +308,7 @@ fn emit_stream(a: &EmitArgs, t: &Target, stream: &str, retry_for: Duration) -> R
 /// One connection: hello, (re)send, read acks. True when every record is acknowledged.
 fn run_connection(
     a: &EmitArgs,
-    (rd, wr, close): (
-        Box<dyn Read + Send>,
-        Box<dyn Write + Send>,
-        Box<dyn Fn() + Send>,
-    ),
+    (rd, wr, close): Conn,
     shared: &Shared,
     src: &mut Source,
     stream: &str,
