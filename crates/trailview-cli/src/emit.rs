@@ -211,13 +211,14 @@ pub fn emit(a: EmitArgs, out: &mut impl Write) -> Result<()> {
     Ok(())
 }
 
-fn connect(
-    t: &Target,
-) -> io::Result<(
+/// A connection: its read half, its write half, and how to cut it.
+type Conn = (
     Box<dyn Read + Send>,
     Box<dyn Write + Send>,
     Box<dyn Fn() + Send>,
-)> {
+);
+
+fn connect(t: &Target) -> io::Result<Conn> {
     match t {
         Target::Tcp(addr) => {
             let s = TcpStream::connect(addr)?;
