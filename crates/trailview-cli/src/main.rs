@@ -79,6 +79,9 @@ enum Command {
         /// Listen on a non-loopback address (no authentication: only on a network you trust).
         #[arg(long)]
         allow_remote: bool,
+        /// Also take events at POST /v1/events (a write token is required; docs/PROTOCOL.md).
+        #[arg(long)]
+        ingest: bool,
     },
     /// Manage write tokens for live ingest (TCP and HTTP): each may write named tenants only.
     Token {
@@ -204,6 +207,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             port,
             host,
             allow_remote,
+            ingest,
         } => {
             let ip = listen_ip(&host)?;
             if !ip.is_loopback() && !allow_remote {
@@ -231,6 +235,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 addr: SocketAddr::new(ip, port),
                 ui_dist: Some(ui_dist),
                 allow_remote,
+                ingest,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

@@ -512,3 +512,56 @@ fn the_unix_socket_is_0600_and_needs_no_token() {
     assert_eq!(again["duplicates"], 500);
     assert_eq!(count(&db, "SELECT count(*) FROM events"), 501);
 }
+
+#[test]
+fn emit_posts_to_serve_ingest_over_http() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("live.db");
+    let tok = token(&db, &["acme"]);
+    let mut serve = Command::new(EXE)
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--port", "0", "--ingest"])
+        .env("TRAILVIEW_UI_DIST", dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .trim_end_matches('/')
+        .to_owned();
+    let file = dir.path().join("e.ndjson");
+    write_events(&file, 4500, &["acme", "globex"]);
+    let run = || -> Value {
+        serde_json::from_str(&ok(&Command::new(EXE)
+            .args([
+                "emit",
+                file.to_str().unwrap(),
+                "--to",
+                &url,
+                "--token",
+                &tok,
+                "--json",
+            ])
+            .output()
+            .unwrap()))
+        .unwrap()
+    };
+    let first = run();
+    assert_eq!(first["accepted"], 2250, "{first}");
+    assert_eq!(first["rejected"], 2250);
+    assert_eq!(first["reasons"]["tenant_not_allowed"], 2250);
+    let again = run();
+    assert_eq!(again["duplicates"], 2250, "{again}");
+    serve.kill().unwrap();
+    serve.wait().unwrap();
+    assert_eq!(count(&db, "SELECT count(*) FROM events"), 2250);
+    assert_eq!(verify(&db)["ok"], true);
+}

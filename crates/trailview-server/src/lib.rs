@@ -52,6 +52,8 @@ use trailview_core::api::{
 };
 use trailview_core::store::Store;
 
+pub mod ingest;
+
 /// The port `trailview serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
 
@@ -73,6 +75,8 @@ pub struct ServeOptions {
     /// Listen on a non-loopback address, and answer any `Host`. Off by default: there is no
     /// authentication.
     pub allow_remote: bool,
+    /// Take events at `POST /v1/events` (token required; [`ingest`]), through a live writer.
+    pub ingest: bool,
 }
 
 impl ServeOptions {
@@ -83,6 +87,7 @@ impl ServeOptions {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
             ui_dist: None,
             allow_remote: false,
+            ingest: false,
         }
     }
 }
@@ -92,6 +97,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     local_addr: SocketAddr,
+    writer_thread: Option<trailview_core::live::writer::WriterThread>,
 }
 
 impl Server {
@@ -117,11 +123,24 @@ impl Server {
         } else {
             AllowedHosts::loopback(local_addr)
         };
-        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts);
+        let (writer, writer_thread) = if opts.ingest {
+            let path = opts.store_path.clone();
+            let (w, t) = tokio::task::spawn_blocking(move || {
+                trailview_core::live::writer::LiveWriter::start(&path, Default::default())
+            })
+            .await
+            .context("starting the live writer")??;
+            (Some(w), Some(t))
+        } else {
+            (None, None)
+        };
+        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone())
+            .merge(ingest_routes(writer, hosts));
         Ok(Server {
             listener,
             router,
             local_addr,
+            writer_thread,
         })
     }
 
@@ -140,10 +159,15 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        if let Some(t) = self.writer_thread {
+            // Every handle went with the router: the writer finishes what is queued and stops.
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        served
     }
 }
 
@@ -159,6 +183,7 @@ pub async fn serve(
         addr,
         ui_dist,
         allow_remote: false,
+        ingest: false,
     })
     .await?;
     server.run(shutdown_signal()).await
@@ -244,6 +269,27 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
         .route("/api/{*rest}", any(no_such_operation))
         .with_state(app);
     api.merge(ui(ui_dist))
+        .layer(middleware::from_fn_with_state(hosts, guard))
+}
+
+/// `POST /v1/events` ([`ingest`]): answered `ingest_disabled` unless the server has a writer.
+/// Behind the same Host/Origin guard as everything else.
+pub fn ingest_routes(
+    writer: Option<trailview_core::live::writer::LiveWriter>,
+    hosts: AllowedHosts,
+) -> Router {
+    Router::new()
+        .route(
+            "/v1/events",
+            post(ingest::post_events).fallback(|method: Method| async move {
+                error_response(ApiError::new(
+                    "method_not_allowed",
+                    format!("{method} is not accepted here: POST events"),
+                ))
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY))
+        .with_state(ingest::Ingest { writer })
         .layer(middleware::from_fn_with_state(hosts, guard))
 }
 
