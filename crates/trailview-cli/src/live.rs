@@ -209,3 +209,72 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
     thread.join();
     Ok(())
 }
+
+/// `trailview watch …`
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Folders whose files to follow.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Which file names count (repeat for more) [default: *.ndjson, *.jsonl].
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+    /// Rescan this often even without a change notification (network file systems).
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    pub poll: f64,
+    /// Print the summary as JSON when stopped.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run `watch …` until Ctrl-C / SIGTERM.
+pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use trailview_core::live::watch::{Watch, WatchOptions};
+
+    let (writer, thread) = LiveWriter::start(db, WriterOptions::default())
+        .with_context(|| format!("cannot open the store at {}", db.display()))?;
+    let mut w = Watch::new(
+        writer,
+        WatchOptions {
+            dirs: a.dirs.clone(),
+            globs: a.globs.clone(),
+            poll: secs(a.poll, "--poll")?,
+        },
+    )?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the signal handler")?;
+        std::thread::spawn(move || {
+            rt.block_on(trailview_server::shutdown_signal());
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    for d in &a.dirs {
+        writeln!(out, "watching {}", d.display())?;
+    }
+    writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
+    out.flush()?;
+    let stats = w.stats();
+    let res = w.run(stop);
+    drop(w);
+    thread.join();
+    res?;
+    let c = stats.snapshot();
+    if a.json {
+        serde_json::to_writer(&mut *out, &c)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "stopped: {} files, {} stored, {} duplicate, {} quarantined ({} rotations, {} truncations)",
+            c.files, c.accepted, c.duplicates, c.rejected, c.rotations, c.truncations
+        )?;
+    }
+    Ok(())
+}

@@ -96,6 +96,9 @@ enum Command {
     /// Send a file's records to a running listener; resend what was not acknowledged after a
     /// dropped connection.
     Emit(emit::EmitArgs),
+    /// Follow the NDJSON files of folders into the store: new files, appended lines, rotation,
+    /// truncation; resumes exactly where it stopped (checkpoints commit with the events).
+    Watch(live::WatchArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -258,6 +261,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Token { command } => live::token(&store_path(&cli.db), command, &mut out)?,
         Command::Listen(a) => live::listen(&store_path(&cli.db), a, &mut out)?,
         Command::Emit(a) => emit::emit(a, &mut out)?,
+        Command::Watch(a) => live::watch(&store_path(&cli.db), a, &mut out)?,
         Command::Ingest { paths, json } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();

@@ -28,6 +28,7 @@
 pub mod listen;
 pub mod protocol;
 pub mod tokens;
+pub mod watch;
 pub mod writer;
 
 use crate::store::StoreError;
