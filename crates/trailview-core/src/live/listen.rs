@@ -44,7 +44,7 @@ use super::writer::{LiveWriter, Pending};
 use super::LiveError;
 
 /// Batches of acks a connection may have in flight before its reader stops reading.
-pub const PIPELINE: usize = 32;
+pub const PIPELINE: usize = 128;
 /// Records per submitted batch, at most.
 const BATCH_RECORDS: usize = 1024;
 /// Read buffer per connection.
