@@ -811,3 +811,6 @@ pub mod wire {
 
 #[cfg(test)]
 mod tests;
+
+mod live;
+pub use live::*;

@@ -30,6 +30,7 @@ use trailview_core::live::protocol::{self, Ack, AckMeta};
 use trailview_core::live::tokens::{self, Grant};
 use trailview_core::live::writer::LiveWriter;
 use trailview_core::live::LiveError;
+use trailview_core::store::Store;
 
 /// Largest request body.
 pub const MAX_BODY: usize = 64 << 20;
@@ -66,11 +67,113 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
         .into_response()
 }
 
-/// The state of the route: the writer, when ingest is on.
+/// The state of the live routes: the store, and its writer when ingest is on.
 #[derive(Clone)]
 pub struct Ingest {
     /// The store's live writer.
     pub writer: Option<LiveWriter>,
+    /// The store file.
+    pub path: std::path::PathBuf,
+    /// Becomes true when the server shuts down: event streams end then, so a graceful
+    /// shutdown does not wait for a browser tab forever.
+    pub closing: tokio::sync::watch::Receiver<bool>,
+}
+
+/// `GET|POST /api/live_status` ([`trailview_core::api::live_status`]).
+pub async fn live_status(State(ing): State<Ingest>) -> Response {
+    let writer = ing.writer.as_ref().map(trailview_core::api::writer_status);
+    let path = ing.path.clone();
+    let done = tokio::task::spawn_blocking(move || {
+        let store = Store::open_read_only(&path).map_err(trailview_core::api::ApiError::from)?;
+        trailview_core::api::live_status(&store, writer)
+    })
+    .await;
+    match done {
+        Ok(Ok(v)) => Json(v).into_response(),
+        Ok(Err(e)) => crate::error_response(e),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()),
+    }
+}
+
+/// How often `live_appended` looks at the store's last `seq`.
+const APPENDED_TICK: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// `GET /api/live_appended`: Server-Sent Events. First `ready` with `{"last_seq"}`, then an
+/// `appended` event `{"from_seq","to_seq"}` (an [`trailview_core::api::AppendedNotice`]) at
+/// most every 150 ms while the log grows — whichever process appends (this server's writer,
+/// `trailview listen`, `watch`, `ingest`): it watches the store's committed `last_seq`.
+pub async fn live_appended(State(ing): State<Ingest>) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let path = ing.path.clone();
+    let mut closing = ing.closing.clone();
+    let last = |path: std::path::PathBuf| async move {
+        tokio::task::spawn_blocking(move || Store::open_read_only(&path).map(|s| s.last_seq()))
+            .await
+            .ok()
+            .and_then(Result::ok)
+    };
+    let Some(start) = last(path.clone()).await else {
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "cannot read the store",
+        );
+    };
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Event, std::convert::Infallible>>(16);
+    tokio::spawn(async move {
+        let ready = Event::default()
+            .event("ready")
+            .json_data(serde_json::json!({ "last_seq": start }))
+            .expect("serializes");
+        if tx.send(Ok(ready)).await.is_err() {
+            return;
+        }
+        let mut seen = start;
+        let mut tick = tokio::time::interval(APPENDED_TICK);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = closing.wait_for(|c| *c) => return,
+            }
+            if tx.is_closed() {
+                return;
+            }
+            let Some(now) = last(path.clone()).await else {
+                continue;
+            };
+            if now > seen {
+                let n = trailview_core::api::AppendedNotice {
+                    from_seq: seen + 1,
+                    to_seq: now,
+                };
+                seen = now;
+                let ev = Event::default()
+                    .event("appended")
+                    .json_data(n)
+                    .expect("serializes");
+                if tx.send(Ok(ev)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    Sse::new(ReceiverStream(rx))
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// An mpsc receiver as a `Stream` (what tokio-stream's wrapper does, in five lines).
+struct ReceiverStream<T>(tokio::sync::mpsc::Receiver<T>);
+
+impl<T> futures_core::Stream for ReceiverStream<T> {
+    type Item = T;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<T>> {
+        self.0.poll_recv(cx)
+    }
 }
 
 /// `POST /v1/events`.

@@ -9,6 +9,9 @@
 //!   `quarantine`, `verify`; `load_demo` is `POST` only). Answers are JSON; errors are
 //!   `{code, message}` with the status of [`ApiError::status`]. `ingest_files` is not served:
 //!   the server never reads paths a web page names (`404 desktop_only`).
+//! - With [`ServeOptions::ingest`] (`trailview serve --ingest`): `POST /v1/events` takes events
+//!   with a write token ([`ingest`], docs/PROTOCOL.md) through a live writer. Always:
+//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
 //!   are resolved inside that folder only (tower-http's `ServeDir` refuses `..`).
 //!
@@ -98,6 +101,7 @@ pub struct Server {
     router: Router,
     local_addr: SocketAddr,
     writer_thread: Option<trailview_core::live::writer::WriterThread>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -134,13 +138,16 @@ impl Server {
         } else {
             (None, None)
         };
-        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone())
-            .merge(ingest_routes(writer, hosts));
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(
+            ingest_routes(writer, opts.store_path.clone(), closing_rx, hosts),
+        );
         Ok(Server {
             listener,
             router,
             local_addr,
             writer_thread,
+            closing,
         })
     }
 
@@ -159,6 +166,11 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        let closing = self.closing;
+        let shutdown = async move {
+            shutdown.await;
+            let _ = closing.send(true);
+        };
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
@@ -276,6 +288,8 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
 /// Behind the same Host/Origin guard as everything else.
 pub fn ingest_routes(
     writer: Option<trailview_core::live::writer::LiveWriter>,
+    store_path: PathBuf,
+    closing: tokio::sync::watch::Receiver<bool>,
     hosts: AllowedHosts,
 ) -> Router {
     Router::new()
@@ -289,8 +303,30 @@ pub fn ingest_routes(
             }),
         )
         .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY))
-        .with_state(ingest::Ingest { writer })
+        .route(
+            "/api/live_status",
+            operation_live(get(ingest::live_status).post(ingest::live_status)),
+        )
+        .route(
+            "/api/live_appended",
+            operation_live(get(ingest::live_appended)),
+        )
+        .with_state(ingest::Ingest {
+            writer,
+            path: store_path,
+            closing,
+        })
         .layer(middleware::from_fn_with_state(hosts, guard))
+}
+
+/// [`operation`] for the live routes' state.
+fn operation_live(route: MethodRouter<ingest::Ingest>) -> MethodRouter<ingest::Ingest> {
+    route.fallback(|method: Method| async move {
+        error_response(ApiError::new(
+            "method_not_allowed",
+            format!("{method} is not accepted here: read with GET, write with POST"),
+        ))
+    })
 }
 
 /// An API route: a wrong method is answered as JSON, like every API error.

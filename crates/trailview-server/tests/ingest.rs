@@ -230,3 +230,85 @@ async fn without_ingest_the_route_says_so() {
     assert_eq!((st, v["code"].as_str()), (404, Some("ingest_disabled")));
     r.stop().await;
 }
+
+async fn get(addr: SocketAddr, path: &str) -> (u16, Value) {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let req = format!("GET {path} HTTP/1.1\r\nConnection: close\r\nHost: {addr}\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut bytes = Vec::new();
+    s.read_to_end(&mut bytes).await.unwrap();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap();
+    (
+        head.split(' ').nth(1).unwrap().parse().unwrap(),
+        serde_json::from_str(body).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_status_counts_the_writer_and_the_refusals_of_live_sources() {
+    let r = start(true).await;
+    let arr = json!([spine("s1", "acme"), spine("s2", "initech")]).to_string();
+    let mut h = auth(&r, "application/json");
+    h.push("Trailview-Stream: billing".into());
+    post(r.addr, &h, &arr).await;
+    let (st, v) = get(r.addr, "/api/live_status").await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["last_seq"], 1);
+    assert_eq!(v["active_tokens"], 1);
+    assert_eq!(v["writer"]["accepted"], 1);
+    assert_eq!(v["writer"]["rejected"], 1);
+    assert_eq!(v["errors"][0]["origin"], "http:billing");
+    assert_eq!(v["errors"][0]["last_reason"], "tenant_not_allowed");
+    r.stop().await;
+}
+
+async fn read_until(s: &mut TcpStream, seen: &mut String, needle: &str) {
+    let mut buf = [0u8; 4096];
+    let wait = async {
+        while !seen.contains(needle) {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "stream ended: {seen}");
+            seen.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), wait)
+        .await
+        .unwrap_or_else(|_| panic!("no {needle:?} in {seen:?}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_appended_pushes_a_notice_after_a_commit() {
+    let r = start(true).await;
+    let mut s = TcpStream::connect(r.addr).await.unwrap();
+    let req = format!(
+        "GET /api/live_appended HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        r.addr
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut s, &mut seen, "event: ready").await;
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    let nd = format!("{}\n{}\n", spine("a1", "acme"), spine("a2", "acme"));
+    post(r.addr, &auth(&r, "application/x-ndjson"), &nd).await;
+    read_until(&mut s, &mut seen, "event: appended\ndata: ").await;
+    read_until(&mut s, &mut seen, "}\n").await;
+    let data = seen
+        .lines()
+        .skip_while(|l| *l != "event: appended")
+        .nth(1)
+        .unwrap();
+    let notice: Value = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(notice, json!({"from_seq": 1, "to_seq": 2}));
+    // Shutting down ends the stream (a graceful shutdown must not wait for an open tab).
+    let stopping = tokio::spawn(r.stop());
+    let mut rest = Vec::new();
+    tokio::time::timeout(std::time::Duration::from_secs(10), s.read_to_end(&mut rest))
+        .await
+        .expect("the stream ends at shutdown")
+        .unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(10), stopping)
+        .await
+        .expect("the server stops")
+        .unwrap();
+}

@@ -116,6 +116,7 @@ pub struct LiveWriter {
     path: PathBuf,
     stats: Arc<WriterStats>,
     appended: broadcast::Sender<Appended>,
+    started: Instant,
 }
 
 /// The answer to one job, once its transaction committed (or failed).
@@ -152,6 +153,7 @@ impl LiveWriter {
             path: path.to_owned(),
             stats: stats.clone(),
             appended: appended.clone(),
+            started: Instant::now(),
         };
         let group = opts.group_records.max(1);
         let handle = std::thread::Builder::new()
@@ -169,6 +171,11 @@ impl LiveWriter {
     /// Now, for `received_at`.
     pub fn now_us(&self) -> Micros {
         self.clock.now_us()
+    }
+
+    /// How long the writer has run.
+    pub fn uptime(&self) -> Duration {
+        self.started.elapsed()
     }
 
     /// The writer's counters.
