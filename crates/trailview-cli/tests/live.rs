@@ -565,3 +565,50 @@ fn emit_posts_to_serve_ingest_over_http() {
     assert_eq!(count(&db, "SELECT count(*) FROM events"), 2250);
     assert_eq!(verify(&db)["ok"], true);
 }
+
+#[test]
+fn a_token_is_printed_once_and_only_its_hash_is_stored() {
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("live.db");
+    let o = trailview(
+        &db,
+        &[
+            "token", "create", "--tenant", "acme", "--tenant", "", "--label", "ci",
+        ],
+    );
+    let tok = ok(&o).trim().to_owned();
+    assert!(tok.starts_with("tv_") && tok.len() == 67, "{tok}");
+    let list: Value =
+        serde_json::from_str(&ok(&trailview(&db, &["token", "list", "--json"]))).unwrap();
+    assert_eq!(
+        list,
+        json!([{"id": 1, "tenants": ["", "acme"], "label": "ci",
+                "created_at": list[0]["created_at"], "revoked_at": null}])
+    );
+    // Neither the file nor its WAL holds the token, only its SHA-256.
+    let _ = trailview(&db, &["verify"]); // a checkpoint-free read; the WAL may still hold pages
+    for f in ["live.db", "live.db-wal"] {
+        if let Ok(bytes) = std::fs::read(dir.path().join(f)) {
+            assert!(
+                !bytes.windows(tok.len()).any(|w| w == tok.as_bytes()),
+                "{f} holds the token"
+            );
+        }
+    }
+    assert_eq!(
+        count(
+            &db,
+            "SELECT count(*) FROM live_tokens WHERE length(hash) = 32"
+        ),
+        1
+    );
+    // No tenant: refused with a clear error.
+    let o = trailview(&db, &["token", "create"]);
+    assert!(!o.status.success());
+    let revoked: Value =
+        serde_json::from_str(&ok(&trailview(&db, &["token", "revoke", "1", "--json"]))).unwrap();
+    assert!(revoked["revoked_at"].as_i64().is_some());
+    let o = trailview(&db, &["token", "revoke", "7"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no token 7"));
+}
