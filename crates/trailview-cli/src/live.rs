@@ -66,6 +66,13 @@ pub struct ListenArgs {
     /// stopped reading).
     #[arg(long, default_value_t = 30.0, value_name = "SECS")]
     pub ack_timeout: f64,
+    /// Also follow the NDJSON files of this folder (repeat for more), through the same writer:
+    /// one process, one writer for the store.
+    #[arg(long = "watch", value_name = "DIR")]
+    pub watch: Vec<PathBuf>,
+    /// With --watch: which file names count [default: *.ndjson, *.jsonl].
+    #[arg(long = "glob", value_name = "PATTERN", requires = "watch")]
+    pub globs: Vec<String>,
 }
 
 fn now_us() -> i64 {
@@ -179,13 +186,32 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
     let (writer, thread) = LiveWriter::start(db, WriterOptions::default())
         .with_context(|| format!("cannot open the store at {}", db.display()))?;
     let stats = writer.clone();
-    runtime.block_on(async {
+    let watch_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = if a.watch.is_empty() {
+        None
+    } else {
+        use trailview_core::live::watch::{Watch, WatchOptions};
+        let mut w = Watch::new(
+            writer.clone(),
+            WatchOptions {
+                dirs: a.watch.clone(),
+                globs: a.globs.clone(),
+                poll: Duration::from_secs(1),
+            },
+        )?;
+        let stop = watch_stop.clone();
+        Some(std::thread::spawn(move || w.run(stop)))
+    };
+    let served = runtime.block_on(async {
         let listener = Listener::bind(writer, opts).await?;
         if let Some(addr) = listener.tcp_addr() {
             writeln!(out, "listening on tcp {addr}")?;
         }
         if let Some(p) = &a.unix {
             writeln!(out, "listening on unix {}", p.display())?;
+        }
+        for d in &a.watch {
+            writeln!(out, "watching {}", d.display())?;
         }
         writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
         out.flush()?;
@@ -203,7 +229,15 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
             w.rejected.load(Relaxed)
         );
         anyhow::Ok(())
-    })?;
+    });
+    watch_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(w) = watcher {
+        match w.join() {
+            Ok(r) => r?,
+            Err(_) => bail!("the watcher failed"),
+        }
+    }
+    served?;
     drop(stats);
     drop(runtime);
     thread.join();

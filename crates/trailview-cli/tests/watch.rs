@@ -182,3 +182,39 @@ fn kill_9_mid_file_then_restart_resumes_exactly() {
     assert_eq!(v["ok"], true, "{v}");
     assert_eq!(v["events"], 100_000);
 }
+
+#[test]
+fn listen_can_watch_folders_through_its_own_writer() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let db = tmp.path().join("w.db");
+    let mut child = Command::new(EXE)
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "listen",
+            "--tcp",
+            "127.0.0.1:0",
+            "--watch",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    let mut said_watching = false;
+    while !line.starts_with("store ") {
+        line.clear();
+        assert!(out.read_line(&mut line).unwrap() > 0, "listen exited early");
+        said_watching |= line.starts_with("watching ");
+    }
+    assert!(said_watching);
+    append(&dir.join("a.jsonl"), &lines(0, 25));
+    wait_for(&db, 25);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(verify(&db)["ok"], true);
+}
