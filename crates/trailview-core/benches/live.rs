@@ -11,8 +11,9 @@
 //! 3. ack latency: one connection paced at `--rate` events/s for `--latency-secs`: time from
 //!    writing a record to reading its ack, p50 / p99 / max.
 //!
-//! Clients and server share this process and the machine's cores; the figures are what a
-//! local product emitting to Trailview on the same machine sees.
+//! Clients and server share a process and the machine's cores; the figures are what a local
+//! product emitting to Trailview on the same machine sees. Each scenario runs in a process of
+//! its own (the bench re-runs itself with `--scenario`), so each RSS figure is that scenario's.
 
 use std::collections::BTreeSet;
 use std::fs::File;
@@ -188,6 +189,29 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--scenario") {
+        // Each scenario in a process of its own, so its RSS is its own (an allocator keeps
+        // what an earlier scenario freed).
+        let exe = std::env::current_exe().unwrap();
+        let pass: Vec<&String> = args.iter().skip(1).filter(|a| *a != "--bench").collect();
+        let conns = args
+            .iter()
+            .position(|a| a == "--conns")
+            .and_then(|i| args.get(i + 1).cloned())
+            .unwrap_or_else(|| "1,8,50".into());
+        let mut scenarios = vec!["file".to_owned()];
+        scenarios.extend(conns.split(',').map(|c| format!("tcp:{c}")));
+        scenarios.push("latency".into());
+        for sc in scenarios {
+            let st = std::process::Command::new(&exe)
+                .args(&pass)
+                .args(["--scenario", &sc])
+                .status()
+                .unwrap();
+            assert!(st.success(), "scenario {sc} failed");
+        }
+        return;
+    }
     let arg = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -199,6 +223,7 @@ fn main() {
         .split(',')
         .map(|c| c.parse().expect("--conns 1,8,50"))
         .collect();
+    let scenario = arg("--scenario").unwrap();
     let rate: u64 = arg("--rate").map_or(10_000, |n| n.parse().expect("--rate N"));
     let lat_secs: u64 = arg("--latency-secs").map_or(5, |n| n.parse().expect("--latency-secs N"));
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-data");
@@ -228,30 +253,43 @@ fn main() {
     let work = dir.join("live-bench");
     std::fs::create_dir_all(&work).unwrap();
 
-    // 1. Baseline: file ingest.
-    let (db, _) = fresh_store(&work, "file.db", &tenants);
-    let mut store = Store::open(&db).unwrap();
-    let t = Instant::now();
-    let s = ingest::ingest_reader(
-        &mut store,
-        File::open(&file).unwrap(),
-        "bench",
-        Some(bytes),
-        &IngestOptions::default(),
-        &mut |_| {},
-    )
-    .unwrap();
-    let base = t.elapsed().as_secs_f64();
-    let base_rate = s.accepted as f64 / base;
-    println!(
-        "file ingest: {} events in {base:.2}s = {base_rate:.0} ev/s (peak RSS so far {:.0} MB)",
-        s.accepted,
-        rss_mb("VmHWM:")
-    );
-    drop(store);
+    // 1. Baseline: file ingest. (Every scenario prints the file-ingest rate it compares with
+    // from the `file` scenario's record, kept beside the data.)
+    let base_file = work.join("file-ingest-rate");
+    if scenario == "file" {
+        let (db, _) = fresh_store(&work, "file.db", &tenants);
+        let mut store = Store::open(&db).unwrap();
+        let t = Instant::now();
+        let s = ingest::ingest_reader(
+            &mut store,
+            File::open(&file).unwrap(),
+            "bench",
+            Some(bytes),
+            &IngestOptions::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+        let base = t.elapsed().as_secs_f64();
+        let base_rate = s.accepted as f64 / base;
+        println!(
+            "file ingest: {} events in {base:.2}s = {base_rate:.0} ev/s; peak RSS {:.0} MB",
+            s.accepted,
+            rss_mb("VmHWM:")
+        );
+        drop(store);
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        std::fs::write(&base_file, base_rate.to_string()).unwrap();
+        return;
+    }
+    let base_rate: f64 = std::fs::read_to_string(&base_file)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(f64::NAN);
 
     // 2. Sustained throughput over loopback TCP, acks on.
-    for &c in &conns {
+    for &c in conns.iter().filter(|c| scenario == format!("tcp:{c}")) {
         let (db, tok) = fresh_store(&work, &format!("tcp-{c}.db"), &tenants);
         let server = Server::start(&db);
         let ranges = split_lines(&file, c);
@@ -273,13 +311,20 @@ fn main() {
         let secs = t.elapsed().as_secs_f64();
         let rss = mon.finish();
         server.stop();
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
         let rate = accepted as f64 / secs;
         println!(
-            "tcp x{c:<2}: {acks} acks ({accepted} accepted) in {secs:.2}s = {rate:.0} ev/s = {:.0}% of file ingest; max RSS {rss:.0} MB",
-            100.0 * rate / base_rate
+            "tcp x{c:<2}: {acks} acks ({accepted} accepted) in {secs:.2}s = {rate:.0} ev/s = {:.0}% of file ingest; max RSS {rss:.0} MB, peak {:.0} MB",
+            100.0 * rate / base_rate,
+            rss_mb("VmHWM:")
         );
     }
 
+    if scenario != "latency" {
+        return;
+    }
     // 3. Ack latency at a steady rate.
     let (db, tok) = fresh_store(&work, "latency.db", &tenants);
     let server = Server::start(&db);
@@ -354,5 +399,7 @@ fn main() {
         percentile(&lat, 0.99).as_secs_f64() * 1e3,
         lat.last().unwrap().as_secs_f64() * 1e3
     );
-    let _ = std::fs::remove_dir_all(&work);
+    for f in ["latency.db", "latency.db-wal", "latency.db-shm"] {
+        let _ = std::fs::remove_file(work.join(f));
+    }
 }
