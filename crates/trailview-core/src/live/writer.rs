@@ -1,10 +1,11 @@
 //! The live writer: one thread owning the store's writer, fed through a bounded queue.
 //!
 //! Producers (socket connections, HTTP requests, folder watchers) hand over *jobs*: a few
-//! prepared records (and, for a watcher, the checkpoint they advance). The writer thread takes
-//! whatever is queued — up to [`WriterOptions::group_records`] — writes it in ONE transaction
-//! (group commit: one commit per burst, not per record), commits, and only then answers every
-//! job with its records' [`Outcome`]s. So an `accepted` ack always means "durable in the store".
+//! prepared records (and, for a watcher, the checkpoint they advance). The writer thread keeps
+//! one transaction open while jobs keep coming — up to [`WriterOptions::group_records`] records
+//! or half a second — and commits as soon as the queue is empty (group commit: one commit per
+//! burst, not per record); only then does it answer every job with its records' [`Outcome`]s.
+//! So an `accepted` ack always means "durable in the store".
 //!
 //! ## Back-pressure, never loss
 //! The queue is bounded twice: by jobs and by raw bytes ([`WriterOptions::queue_bytes`], a
@@ -268,6 +269,12 @@ impl WriterThread {
     }
 }
 
+/// Longest a transaction stays open while work keeps arriving: bounds the ack latency of a
+/// saturated writer.
+const MAX_TXN: Duration = Duration::from_millis(500);
+
+type Reply = oneshot::Sender<Result<Vec<Outcome>, LiveError>>;
+
 fn run(
     mut store: Store,
     mut rx: mpsc::Receiver<Job>,
@@ -276,25 +283,22 @@ fn run(
     appended: &broadcast::Sender<Appended>,
 ) {
     let mut last_stats = Instant::now();
-    let mut batch: Vec<Job> = Vec::new();
+    let mut answered: Vec<(Reply, Vec<Outcome>)> = Vec::new();
+    let mut waiting: Vec<Reply> = Vec::new();
     while let Some(first) = rx.blocking_recv() {
-        let mut records = first.items.len();
-        batch.push(first);
-        // Group commit: everything queued meanwhile goes into the same transaction.
-        while records < group {
-            match rx.try_recv() {
-                Ok(job) => {
-                    records += job.items.len();
-                    batch.push(job);
-                }
-                Err(_) => break,
-            }
-        }
         let before = store.last_seq();
-        match write_group(&mut store, &batch) {
-            Ok(all) => {
+        let res = write_group(
+            &mut store,
+            first,
+            &mut rx,
+            group,
+            &mut answered,
+            &mut waiting,
+        );
+        match res {
+            Ok(()) => {
                 stats.commits.fetch_add(1, Ordering::Relaxed);
-                for (job, outcomes) in batch.drain(..).zip(all) {
+                for (reply, outcomes) in answered.drain(..) {
                     for o in &outcomes {
                         let c = match o {
                             Outcome::Accepted { .. } => &stats.accepted,
@@ -303,7 +307,7 @@ fn run(
                         };
                         c.fetch_add(1, Ordering::Relaxed);
                     }
-                    let _ = job.reply.send(Ok(outcomes));
+                    let _ = reply.send(Ok(outcomes));
                 }
                 if store.last_seq() > before {
                     let _ = appended.send(Appended {
@@ -315,8 +319,11 @@ fn run(
             Err(e) => {
                 stats.errors.fetch_add(1, Ordering::Relaxed);
                 let err = LiveError::from(e);
-                for job in batch.drain(..) {
-                    let _ = job.reply.send(Err(err.clone()));
+                for (reply, _) in answered.drain(..) {
+                    let _ = reply.send(Err(err.clone()));
+                }
+                for reply in waiting.drain(..) {
+                    let _ = reply.send(Err(err.clone()));
                 }
             }
         }
@@ -329,37 +336,82 @@ fn run(
     }
 }
 
-fn write_group(store: &mut Store, jobs: &[Job]) -> Result<Vec<Vec<Outcome>>, StoreError> {
-    let mut tx = store.appender()?;
-    let mut all = Vec::with_capacity(jobs.len());
-    for job in jobs {
-        let mut outcomes = Vec::with_capacity(job.items.len());
-        for item in &job.items {
-            outcomes.push(tx.push(item)?);
+/// One transaction (group commit): `first` and whatever else is queued while it is written, up
+/// to `group` records or [`MAX_TXN`]; committed as soon as the queue is empty. A job's records
+/// leave memory (and its queue budget) as soon as they are written; its outcomes wait in
+/// `answered` for the commit. So the queue bounds what is not yet written, while a transaction
+/// under load grows to thousands of records (small commits are what makes SQLite slow).
+fn write_group(
+    store: &mut Store,
+    first: Job,
+    rx: &mut mpsc::Receiver<Job>,
+    group: usize,
+    answered: &mut Vec<(Reply, Vec<Outcome>)>,
+    waiting: &mut Vec<Reply>,
+) -> Result<(), StoreError> {
+    let started = Instant::now();
+    let mut written = 0usize;
+    let mut job = Some(first);
+    let mut tx = match store.appender() {
+        Ok(tx) => tx,
+        Err(e) => {
+            waiting.extend(job.take().map(|j| j.reply));
+            return Err(e);
         }
-        if let Some(c) = &job.checkpoint {
-            tx.conn()
-                .prepare_cached(
-                    "INSERT INTO live_checkpoints
-                        (path, dev, ino, offset, line, head_len, head_sha256, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%s','now'))
-                     ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino,
-                        offset = excluded.offset, line = excluded.line,
-                        head_len = excluded.head_len, head_sha256 = excluded.head_sha256,
-                        updated_at = excluded.updated_at",
-                )?
-                .execute(params![
-                    c.path,
-                    c.dev as i64,
-                    c.ino as i64,
-                    c.offset as i64,
-                    c.line as i64,
-                    c.head_len as i64,
-                    &c.head_sha256[..],
-                ])?;
+    };
+    while let Some(j) = job.take() {
+        let Job {
+            items,
+            checkpoint,
+            reply,
+            _permit,
+        } = j;
+        let mut outcomes = Vec::with_capacity(items.len());
+        for item in &items {
+            match tx.push(item) {
+                Ok(o) => outcomes.push(o),
+                Err(e) => {
+                    waiting.push(reply);
+                    return Err(e);
+                }
+            }
         }
-        all.push(outcomes);
+        if let Some(c) = &checkpoint {
+            if let Err(e) = put_checkpoint(&tx, c) {
+                waiting.push(reply);
+                return Err(e);
+            }
+        }
+        written += items.len();
+        answered.push((reply, outcomes));
+        // `items` and `_permit` drop here: room in the queue for more.
+        if written >= group || started.elapsed() >= MAX_TXN {
+            break;
+        }
+        job = rx.try_recv().ok();
     }
-    tx.commit()?;
-    Ok(all)
+    tx.commit()
+}
+
+fn put_checkpoint(tx: &crate::store::Appender<'_>, c: &Checkpoint) -> Result<(), StoreError> {
+    tx.conn()
+        .prepare_cached(
+            "INSERT INTO live_checkpoints
+                (path, dev, ino, offset, line, head_len, head_sha256, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, strftime('%s','now'))
+             ON CONFLICT (path) DO UPDATE SET dev = excluded.dev, ino = excluded.ino,
+                offset = excluded.offset, line = excluded.line,
+                head_len = excluded.head_len, head_sha256 = excluded.head_sha256,
+                updated_at = excluded.updated_at",
+        )?
+        .execute(params![
+            c.path,
+            c.dev as i64,
+            c.ino as i64,
+            c.offset as i64,
+            c.line as i64,
+            c.head_len as i64,
+            &c.head_sha256[..],
+        ])?;
+    Ok(())
 }
