@@ -218,3 +218,26 @@ fn listen_can_watch_folders_through_its_own_writer() {
     child.wait().unwrap();
     assert_eq!(verify(&db)["ok"], true);
 }
+
+#[test]
+fn a_rotated_file_that_still_matches_is_not_read_again() {
+    let tmp = TempDir::new().unwrap();
+    let dir = tmp.path().join("logs");
+    std::fs::create_dir(&dir).unwrap();
+    let db = tmp.path().join("w.db");
+    let log = dir.join("app.ndjson");
+    append(&log, &lines(0, 40));
+    let w = start(&db, &dir);
+    wait_for(&db, 40);
+    // Renamed to a name the glob also matches, and a new file at the old path.
+    std::fs::rename(&log, dir.join("app-1.ndjson")).unwrap();
+    append(&log, &lines(40, 50));
+    wait_for(&db, 50);
+    std::thread::sleep(Duration::from_millis(600));
+    let summary = stop(w);
+    assert_eq!(summary["accepted"], 50, "{summary}");
+    assert_eq!(
+        summary["duplicates"], 0,
+        "the renamed file was not read again: {summary}"
+    );
+}

@@ -11,6 +11,8 @@
 //! - **Rotation** (the file renamed away, a new one created at the path): the old file is
 //!   read to its end through the handle still open on it (a last line without a newline there
 //!   will never be finished: it is quarantined as `truncated`), then the new file from 0.
+//! - **Renamed to a name that still matches**: followed on under its new name, from where it
+//!   was (found by device + inode), never read again from 0.
 //! - **Truncation** (same file, now shorter than the checkpoint, or its first bytes changed):
 //!   read again from 0. What was already stored comes back as duplicates, never twice.
 //!
@@ -173,6 +175,9 @@ pub struct Watch {
     globs: Vec<glob::Pattern>,
     tails: HashMap<PathBuf, Tail>,
     saved: HashMap<String, Checkpoint>,
+    /// Files finished after a rotation, by (device, inode): where they ended. A rotated file
+    /// that still matches the globs under its new name continues from there, not from 0.
+    finished: HashMap<(u64, u64), (u64, u64)>,
     stats: Arc<WatchStats>,
     grant: Grant,
     stop: Arc<AtomicBool>,
@@ -207,6 +212,7 @@ impl Watch {
             globs,
             tails: HashMap::new(),
             saved,
+            finished: HashMap::new(),
             stats: Arc::new(WatchStats::default()),
             grant: Grant::any_tenant(),
             stop: Arc::new(AtomicBool::new(false)),
@@ -293,7 +299,20 @@ impl Watch {
                 // Rotated: finish the old file through the handle still open on it.
                 self.stats.rotations.fetch_add(1, Ordering::Relaxed);
                 self.read(&name, &mut old, true)?;
+                self.finished
+                    .insert((old.dev, old.ino), (old.offset, old.line));
                 Tail::open(file, dev, ino, 0, 0)
+            }
+            None if self.tails.values().any(|t| (t.dev, t.ino) == (dev, ino)) => {
+                // A followed file under a new name (renamed, still matching the globs): go on
+                // from where it was, under its new name.
+                let from = self
+                    .tails
+                    .iter()
+                    .find(|(_, t)| (t.dev, t.ino) == (dev, ino))
+                    .map(|(p, _)| p.clone())
+                    .expect("found above");
+                self.tails.remove(&from).expect("found above")
             }
             None => match self.saved.remove(&name) {
                 Some(cp) if (cp.dev, cp.ino) == (dev, ino) => {
@@ -322,7 +341,13 @@ impl Watch {
                     }
                     Tail::open(file, dev, ino, 0, 0)
                 }
-                None => Tail::open(file, dev, ino, 0, 0),
+                None => match self.finished.get(&(dev, ino)) {
+                    // A rotated file under its new name: already read to where it ended.
+                    Some(&(offset, line)) if len >= offset => {
+                        Tail::open(file, dev, ino, offset, line)
+                    }
+                    _ => Tail::open(file, dev, ino, 0, 0),
+                },
             },
         };
         self.read(&name, &mut tail, false)?;
