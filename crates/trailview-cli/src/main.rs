@@ -20,7 +20,10 @@ use trailview_core::text::TextQuery;
 use trailview_core::{generate, time};
 
 mod bundle;
+mod emit;
+mod emit_http;
 mod graph;
+mod live;
 mod metrics;
 
 /// Trailview: a local-first audit and timeline viewer.
@@ -102,6 +105,9 @@ enum Command {
         /// Listen on a non-loopback address (no authentication: only on a network you trust).
         #[arg(long)]
         allow_remote: bool,
+        /// Also take events at POST /v1/events (a write token is required; docs/PROTOCOL.md).
+        #[arg(long)]
+        ingest: bool,
     },
     /// The correlation / causation graph of a chain: roots, forks, orphans, cycles, critical path.
     Graph(graph::GraphArgs),
@@ -115,6 +121,22 @@ enum Command {
     Executions(approvals::ExecutionsArgs),
     /// The state of a chain, execution, trace or time window at a cursor (seq or time).
     Replay(approvals::ReplayArgs),
+    /// Manage write tokens for live ingest (TCP and HTTP): each may write named tenants only.
+    Token {
+        #[command(subcommand)]
+        command: live::TokenCommand,
+    },
+    /// Receive events live over TCP (token required) and/or a Unix socket (docs/PROTOCOL.md).
+    ///
+    /// One JSON ack per record, sent after it is committed. TCP listens on loopback only unless
+    /// --allow-remote.
+    Listen(live::ListenArgs),
+    /// Send a file's records to a running listener; resend what was not acknowledged after a
+    /// dropped connection.
+    Emit(emit::EmitArgs),
+    /// Follow the NDJSON files of folders into the store: new files, appended lines, rotation,
+    /// truncation; resumes exactly where it stopped (checkpoints commit with the events).
+    Watch(live::WatchArgs),
     /// Write a deterministic, realistic mixed-dialect data set as NDJSON.
     Generate {
         /// How many events.
@@ -198,6 +220,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+fn store_path(db: &Option<PathBuf>) -> PathBuf {
+    db.clone()
+        .unwrap_or_else(trailview_core::default_store_path)
+}
+
 fn open_store(db: &Option<PathBuf>) -> Result<Store> {
     let path = db
         .clone()
@@ -225,6 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             port,
             host,
             allow_remote,
+            ingest,
         } => {
             let ip = listen_ip(&host)?;
             if !ip.is_loopback() && !allow_remote {
@@ -252,6 +280,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 addr: SocketAddr::new(ip, port),
                 ui_dist: Some(ui_dist),
                 allow_remote,
+                ingest,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -271,6 +300,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 server.run(trailview_server::shutdown_signal()).await
             })?;
         }
+        Command::Token { command } => live::token(&store_path(&cli.db), command, &mut out)?,
+        Command::Listen(a) => live::listen(&store_path(&cli.db), a, &mut out)?,
+        Command::Emit(a) => emit::emit(a, &mut out)?,
+        Command::Watch(a) => live::watch(&store_path(&cli.db), a, &mut out)?,
         Command::Ingest { paths, json } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();

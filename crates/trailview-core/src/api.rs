@@ -875,3 +875,6 @@ pub use replay::*;
 
 #[cfg(test)]
 mod tests;
+
+mod live;
+pub use live::*;

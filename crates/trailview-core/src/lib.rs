@@ -22,6 +22,7 @@ pub mod generate;
 pub mod graph;
 pub mod ingest;
 pub mod keys;
+pub mod live;
 pub mod metrics;
 pub mod normalize;
 pub mod projections;

@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -365,6 +365,36 @@ CREATE TABLE projection_tenants (
     approvals   BLOB NOT NULL,      -- JSON of projections::Approvals
     executions  BLOB NOT NULL,      -- JSON of projections::Executions
     deployments BLOB NOT NULL       -- JSON of projections::Deployments
+);
+"#,
+    // Live ingest (issue #5, `live`): tenant-scoped write tokens and the watcher's checkpoints.
+    r#"
+-- A token is shown once, when created; only its SHA-256 is kept (tokens are 256 random bits, so
+-- a fast hash is enough: there is nothing to brute-force). `tenants` is a JSON array of the
+-- tenants it may write ("" is the personal scope). Revoking sets `revoked_at`; rows stay, so an
+-- audit can tell which token wrote when.
+CREATE TABLE live_tokens (
+    id          INTEGER PRIMARY KEY,
+    hash        BLOB    NOT NULL UNIQUE,
+    tenants     TEXT    NOT NULL,
+    label       TEXT    NOT NULL DEFAULT '',
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+);
+-- Where `trailview watch` is in each file: written in the same transaction as the events read up
+-- to `offset`, so a restart resumes exactly there (no loss, no duplicates). A file is known by
+-- device + inode (a rename keeps them; a new file at the same path gets new ones) and by the
+-- SHA-256 of its first bytes (`head_len` of them), which tells a truncated-and-rewritten file
+-- from the one the checkpoint covers.
+CREATE TABLE live_checkpoints (
+    path        TEXT    PRIMARY KEY,
+    dev         INTEGER NOT NULL,
+    ino         INTEGER NOT NULL,
+    offset      INTEGER NOT NULL,
+    line        INTEGER NOT NULL,
+    head_len    INTEGER NOT NULL,
+    head_sha256 BLOB    NOT NULL,
+    updated_at  INTEGER NOT NULL
 );
 "#,
 ];
@@ -633,6 +663,30 @@ impl Store {
             )));
         }
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        // Another writer (another process, or a second `Store` on this file in this one: a live
+        // listener beside `trailview ingest`) may have appended since this handle last looked:
+        // continue its chain instead of colliding with its `seq`s. One indexed read per
+        // transaction.
+        match self.last_seq_on_disk() {
+            Ok(on_disk) if on_disk != self.last_seq => {
+                if let Err(e) = self.load_chain() {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(e);
+                }
+                if self.damaged {
+                    let _ = self.conn.execute_batch("ROLLBACK");
+                    return Err(StoreError::Incompatible(format!(
+                        "{} has lost rows at the end of its log (run `trailview verify`); refusing to append",
+                        self.path.display()
+                    )));
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
         Ok(Appender {
             seq: self.last_seq,
             head: self.head,
@@ -920,6 +974,12 @@ impl Appender<'_> {
                 }
             },
         )
+    }
+
+    /// The writer's connection, inside this transaction: for bookkeeping that must commit
+    /// together with the records it covers (the watcher's checkpoints).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.store.conn
     }
 
     /// Records pushed but not yet committed will be at `seq`s after this one.

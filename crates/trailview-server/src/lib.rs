@@ -10,6 +10,12 @@
 //!   Answers are JSON; errors are `{code, message}` with the status of [`ApiError::status`].
 //!   `ingest_files` is not served: the server never reads paths a web page names
 //!   (`404 desktop_only`).
+//!   `quarantine`, `verify`; `load_demo` is `POST` only). Answers are JSON; errors are
+//!   `{code, message}` with the status of [`ApiError::status`]. `ingest_files` is not served:
+//!   the server never reads paths a web page names (`404 desktop_only`).
+//! - With [`ServeOptions::ingest`] (`trailview serve --ingest`): `POST /v1/events` takes events
+//!   with a write token ([`ingest`], docs/PROTOCOL.md) through a live writer. Always:
+//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
 //!   are resolved inside that folder only (tower-http's `ServeDir` refuses `..`).
 //!
@@ -54,6 +60,8 @@ use trailview_core::api::{
 use trailview_core::api::{AlertsRequest, GraphRequest, MetricsRequest};
 use trailview_core::store::Store;
 
+pub mod ingest;
+
 /// The port `trailview serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
 
@@ -75,6 +83,8 @@ pub struct ServeOptions {
     /// Listen on a non-loopback address, and answer any `Host`. Off by default: there is no
     /// authentication.
     pub allow_remote: bool,
+    /// Take events at `POST /v1/events` (token required; [`ingest`]), through a live writer.
+    pub ingest: bool,
 }
 
 impl ServeOptions {
@@ -85,6 +95,7 @@ impl ServeOptions {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DEFAULT_PORT),
             ui_dist: None,
             allow_remote: false,
+            ingest: false,
         }
     }
 }
@@ -94,6 +105,8 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     local_addr: SocketAddr,
+    writer_thread: Option<trailview_core::live::writer::WriterThread>,
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -120,11 +133,27 @@ impl Server {
         } else {
             AllowedHosts::loopback(local_addr)
         };
-        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts);
+        let (writer, writer_thread) = if opts.ingest {
+            let path = opts.store_path.clone();
+            let (w, t) = tokio::task::spawn_blocking(move || {
+                trailview_core::live::writer::LiveWriter::start(&path, Default::default())
+            })
+            .await
+            .context("starting the live writer")??;
+            (Some(w), Some(t))
+        } else {
+            (None, None)
+        };
+        let (closing, closing_rx) = tokio::sync::watch::channel(false);
+        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(
+            ingest_routes(writer, opts.store_path.clone(), closing_rx, hosts),
+        );
         Ok(Server {
             listener,
             router,
             local_addr,
+            writer_thread,
+            closing,
         })
     }
 
@@ -143,10 +172,20 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let closing = self.closing;
+        let shutdown = async move {
+            shutdown.await;
+            let _ = closing.send(true);
+        };
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
-            .context("serving HTTP")
+            .context("serving HTTP");
+        if let Some(t) = self.writer_thread {
+            // Every handle went with the router: the writer finishes what is queued and stops.
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+        served
     }
 }
 
@@ -162,6 +201,7 @@ pub async fn serve(
         addr,
         ui_dist,
         allow_remote: false,
+        ingest: false,
     })
     .await?;
     server.run(shutdown_signal()).await
@@ -265,6 +305,51 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
         .with_state(app);
     api.merge(ui(ui_dist))
         .layer(middleware::from_fn_with_state(hosts, guard))
+}
+
+/// `POST /v1/events` ([`ingest`]): answered `ingest_disabled` unless the server has a writer.
+/// Behind the same Host/Origin guard as everything else.
+pub fn ingest_routes(
+    writer: Option<trailview_core::live::writer::LiveWriter>,
+    store_path: PathBuf,
+    closing: tokio::sync::watch::Receiver<bool>,
+    hosts: AllowedHosts,
+) -> Router {
+    Router::new()
+        .route(
+            "/v1/events",
+            post(ingest::post_events).fallback(|method: Method| async move {
+                error_response(ApiError::new(
+                    "method_not_allowed",
+                    format!("{method} is not accepted here: POST events"),
+                ))
+            }),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(ingest::MAX_BODY))
+        .route(
+            "/api/live_status",
+            operation_live(get(ingest::live_status).post(ingest::live_status)),
+        )
+        .route(
+            "/api/live_appended",
+            operation_live(get(ingest::live_appended)),
+        )
+        .with_state(ingest::Ingest {
+            writer,
+            path: store_path,
+            closing,
+        })
+        .layer(middleware::from_fn_with_state(hosts, guard))
+}
+
+/// [`operation`] for the live routes' state.
+fn operation_live(route: MethodRouter<ingest::Ingest>) -> MethodRouter<ingest::Ingest> {
+    route.fallback(|method: Method| async move {
+        error_response(ApiError::new(
+            "method_not_allowed",
+            format!("{method} is not accepted here: read with GET, write with POST"),
+        ))
+    })
 }
 
 /// An API route: a wrong method is answered as JSON, like every API error.

@@ -24,6 +24,7 @@ async fn serve(store_path: PathBuf) -> (SocketAddr, oneshot::Sender<()>) {
         addr: "127.0.0.1:0".parse().unwrap(),
         ui_dist: None,
         allow_remote: false,
+        ingest: false,
     })
     .await
     .unwrap();

@@ -59,6 +59,7 @@ async fn start(events: u64, with_ui: bool) -> Running {
         addr: "127.0.0.1:0".parse().unwrap(),
         ui_dist: with_ui.then_some(dist),
         allow_remote: false,
+        ingest: false,
     })
     .await
     .unwrap();

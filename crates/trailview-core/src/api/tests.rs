@@ -612,6 +612,11 @@ fn typescript_bindings_are_current() {
     check.one::<ReplayDiff>();
     check.one::<FrameView>();
     check.one::<Change>();
+    check.one::<LiveStatus>();
+    check.one::<WriterStatus>();
+    check.one::<WatchedFile>();
+    check.one::<SourceErrors>();
+    check.one::<AppendedNotice>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {

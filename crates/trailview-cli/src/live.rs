@@ -1,0 +1,314 @@
+//! `trailview token`, `trailview listen`, `trailview emit`: live ingest (docs/PROTOCOL.md).
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
+
+use trailview_core::live::listen::{ListenOptions, Listener};
+use trailview_core::live::tokens;
+use trailview_core::live::writer::{LiveWriter, WriterOptions};
+use trailview_core::store::Store;
+
+/// `trailview token …`
+#[derive(Subcommand)]
+pub enum TokenCommand {
+    /// Create a write token for one or more tenants; it is printed once and never again.
+    Create {
+        /// A tenant the token may write (repeat for more; '' is personal events).
+        #[arg(long = "tenant", value_name = "TENANT", required = true)]
+        tenants: Vec<String>,
+        /// A note saying what the token is for.
+        #[arg(long, default_value = "")]
+        label: String,
+        /// Print JSON: {"id","token","tenants","label","created_at"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List tokens (never the tokens themselves: only their hashes are stored).
+    List {
+        /// Print JSON (an array).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token: new connections with it are refused.
+    Revoke {
+        /// The token's id (see `token list`).
+        id: i64,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `trailview listen …`
+#[derive(Args)]
+pub struct ListenArgs {
+    /// TCP address, e.g. 127.0.0.1:7421 (port 0 picks one; a token is required on TCP).
+    #[arg(long, value_name = "ADDR")]
+    pub tcp: Option<String>,
+    /// Unix socket path (file mode 0600; no token: its permissions are the access control).
+    #[arg(long, value_name = "PATH")]
+    pub unix: Option<PathBuf>,
+    /// Allow a TCP address other machines can reach (0.0.0.0 included).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Most connections at once.
+    #[arg(long, default_value_t = 256)]
+    pub max_connections: usize,
+    /// Close a connection after this many seconds without a byte.
+    #[arg(long, default_value_t = 300.0, value_name = "SECS")]
+    pub idle_timeout: f64,
+    /// Close a connection whose acks cannot be written for this many seconds (a client that
+    /// stopped reading).
+    #[arg(long, default_value_t = 30.0, value_name = "SECS")]
+    pub ack_timeout: f64,
+    /// Also follow the NDJSON files of this folder (repeat for more), through the same writer:
+    /// one process, one writer for the store.
+    #[arg(long = "watch", value_name = "DIR")]
+    pub watch: Vec<PathBuf>,
+    /// With --watch: which file names count [default: *.ndjson, *.jsonl].
+    #[arg(long = "glob", value_name = "PATTERN", requires = "watch")]
+    pub globs: Vec<String>,
+}
+
+fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+/// Run `token …`.
+pub fn token(db: &Path, cmd: TokenCommand, out: &mut impl Write) -> Result<()> {
+    match cmd {
+        TokenCommand::Create {
+            tenants,
+            label,
+            json,
+        } => {
+            let mut store = Store::open(db)
+                .with_context(|| format!("cannot open the store at {}", db.display()))?;
+            let (token, info) = tokens::create(&mut store, &tenants, &label, now_us())?;
+            if json {
+                let mut v = serde_json::to_value(&info)?;
+                v["token"] = token.into();
+                serde_json::to_writer(&mut *out, &v)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "{token}")?;
+                eprintln!(
+                    "token {} may write tenant(s) {:?}. It is shown this once: only its hash is \
+                     stored.",
+                    info.id, info.tenants
+                );
+            }
+        }
+        TokenCommand::List { json } => {
+            let store = Store::open(db)
+                .with_context(|| format!("cannot open the store at {}", db.display()))?;
+            let list = tokens::list(&store)?;
+            if json {
+                serde_json::to_writer(&mut *out, &list)?;
+                writeln!(out)?;
+            } else if list.is_empty() {
+                writeln!(
+                    out,
+                    "no tokens (create one with `trailview token create --tenant T`)"
+                )?;
+            } else {
+                for t in &list {
+                    let when = chrono::DateTime::from_timestamp_micros(t.created_at)
+                        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "{:>4}  {:<8} {when}  {:?}  {}",
+                        t.id,
+                        if t.revoked_at.is_some() {
+                            "revoked"
+                        } else {
+                            "active"
+                        },
+                        t.tenants,
+                        t.label
+                    )?;
+                }
+            }
+        }
+        TokenCommand::Revoke { id, json } => {
+            let mut store = Store::open(db)
+                .with_context(|| format!("cannot open the store at {}", db.display()))?;
+            let info = tokens::revoke(&mut store, id, now_us())?;
+            if json {
+                serde_json::to_writer(&mut *out, &info)?;
+                writeln!(out)?;
+            } else {
+                writeln!(out, "token {id} revoked")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--tcp`: `HOST:PORT` with an IP address or `localhost`.
+pub fn parse_addr(s: &str) -> Result<SocketAddr> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    if let Some(port) = s.strip_prefix("localhost:") {
+        let port: u16 = port.parse().with_context(|| format!("bad port in {s:?}"))?;
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    bail!("{s:?} is not an address: write it as 127.0.0.1:PORT")
+}
+
+fn secs(v: f64, what: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(v)
+        .with_context(|| format!("{what} must be a positive number of seconds"))
+}
+
+/// Run `listen …` until Ctrl-C / SIGTERM.
+pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
+    let opts = ListenOptions {
+        tcp: a.tcp.as_deref().map(parse_addr).transpose()?,
+        unix: a.unix.clone(),
+        allow_remote: a.allow_remote,
+        max_connections: a.max_connections,
+        idle_timeout: secs(a.idle_timeout, "--idle-timeout")?,
+        ack_timeout: secs(a.ack_timeout, "--ack-timeout")?,
+        ..ListenOptions::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the listener's runtime")?;
+    let (writer, thread) = LiveWriter::start(db, WriterOptions::default())
+        .with_context(|| format!("cannot open the store at {}", db.display()))?;
+    let stats = writer.clone();
+    let watch_stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = if a.watch.is_empty() {
+        None
+    } else {
+        use trailview_core::live::watch::{Watch, WatchOptions};
+        let mut w = Watch::new(
+            writer.clone(),
+            WatchOptions {
+                dirs: a.watch.clone(),
+                globs: a.globs.clone(),
+                poll: Duration::from_secs(1),
+            },
+        )?;
+        let stop = watch_stop.clone();
+        Some(std::thread::spawn(move || w.run(stop)))
+    };
+    let served = runtime.block_on(async {
+        let listener = Listener::bind(writer, opts).await?;
+        if let Some(addr) = listener.tcp_addr() {
+            writeln!(out, "listening on tcp {addr}")?;
+        }
+        if let Some(p) = &a.unix {
+            writeln!(out, "listening on unix {}", p.display())?;
+        }
+        for d in &a.watch {
+            writeln!(out, "watching {}", d.display())?;
+        }
+        writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
+        out.flush()?;
+        let counts = listener.stats();
+        listener.run(trailview_server::shutdown_signal()).await?;
+        let c = counts.snapshot();
+        let w = stats.stats();
+        use std::sync::atomic::Ordering::Relaxed;
+        eprintln!(
+            "stopped: {} connections, {} records: {} accepted, {} duplicate, {} rejected",
+            c.accepted,
+            c.records,
+            w.accepted.load(Relaxed),
+            w.duplicates.load(Relaxed),
+            w.rejected.load(Relaxed)
+        );
+        anyhow::Ok(())
+    });
+    watch_stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    if let Some(w) = watcher {
+        match w.join() {
+            Ok(r) => r?,
+            Err(_) => bail!("the watcher failed"),
+        }
+    }
+    served?;
+    drop(stats);
+    drop(runtime);
+    thread.join();
+    Ok(())
+}
+
+/// `trailview watch …`
+#[derive(Args)]
+pub struct WatchArgs {
+    /// Folders whose files to follow.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Which file names count (repeat for more) [default: *.ndjson, *.jsonl].
+    #[arg(long = "glob", value_name = "PATTERN")]
+    pub globs: Vec<String>,
+    /// Rescan this often even without a change notification (network file systems).
+    #[arg(long, default_value_t = 1.0, value_name = "SECS")]
+    pub poll: f64,
+    /// Print the summary as JSON when stopped.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Run `watch …` until Ctrl-C / SIGTERM.
+pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use trailview_core::live::watch::{Watch, WatchOptions};
+
+    let (writer, thread) = LiveWriter::start(db, WriterOptions::default())
+        .with_context(|| format!("cannot open the store at {}", db.display()))?;
+    let mut w = Watch::new(
+        writer,
+        WatchOptions {
+            dirs: a.dirs.clone(),
+            globs: a.globs.clone(),
+            poll: secs(a.poll, "--poll")?,
+        },
+    )?;
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("starting the signal handler")?;
+        std::thread::spawn(move || {
+            rt.block_on(trailview_server::shutdown_signal());
+            stop.store(true, Ordering::Relaxed);
+        });
+    }
+    for d in &a.dirs {
+        writeln!(out, "watching {}", d.display())?;
+    }
+    writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
+    out.flush()?;
+    let stats = w.stats();
+    let res = w.run(stop);
+    drop(w);
+    thread.join();
+    res?;
+    let c = stats.snapshot();
+    if a.json {
+        serde_json::to_writer(&mut *out, &c)?;
+        writeln!(out)?;
+    } else {
+        writeln!(
+            out,
+            "stopped: {} files, {} stored, {} duplicate, {} quarantined ({} rotations, {} truncations)",
+            c.files, c.accepted, c.duplicates, c.rejected, c.rotations, c.truncations
+        )?;
+    }
+    Ok(())
+}

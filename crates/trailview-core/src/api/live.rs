@@ -1,0 +1,198 @@
+//! Live ingest status for the sources panel, and the `appended` notice the live timeline
+//! re-queries on (STYLE §8: push small notices, pull pages).
+//!
+//! `live_status` reads what every process writing this store leaves in it — the watchers'
+//! checkpoints, the quarantine of live origins, active tokens, the last `seq` — plus, when the
+//! asking process runs a live writer itself (`serve --ingest`), that writer's counters.
+
+use rusqlite::OptionalExtension;
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::live::writer::LiveWriter;
+use crate::store::Store;
+
+use super::ApiError;
+
+/// `live_status`'s answer.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct LiveStatus {
+    /// The store's last `seq`: the baseline for `appended` notices.
+    #[ts(type = "number")]
+    pub last_seq: i64,
+    /// This process's live writer, when it runs one (`trailview serve --ingest`).
+    pub writer: Option<WriterStatus>,
+    /// Files followed by `trailview watch` (any process), with where each stands.
+    pub watched_files: Vec<WatchedFile>,
+    /// Live sources (sockets, HTTP, watched files) with refused records, newest first.
+    pub errors: Vec<SourceErrors>,
+    /// Write tokens that are not revoked.
+    #[ts(type = "number")]
+    pub active_tokens: u64,
+}
+
+/// Counters of a live writer.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct WriterStatus {
+    /// Records stored.
+    #[ts(type = "number")]
+    pub accepted: u64,
+    /// Records already stored.
+    #[ts(type = "number")]
+    pub duplicates: u64,
+    /// Records quarantined.
+    #[ts(type = "number")]
+    pub rejected: u64,
+    /// Transactions committed.
+    #[ts(type = "number")]
+    pub commits: u64,
+    /// Transactions that failed.
+    #[ts(type = "number")]
+    pub errors: u64,
+    /// Seconds since the writer started.
+    pub uptime_s: f64,
+    /// Records answered per second since it started.
+    pub rate_per_s: f64,
+}
+
+/// One followed file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct WatchedFile {
+    /// The path.
+    pub path: String,
+    /// Bytes read and committed.
+    #[ts(type = "number")]
+    pub offset: u64,
+    /// Lines read and committed.
+    #[ts(type = "number")]
+    pub line: u64,
+    /// When its checkpoint last moved (RFC 3339).
+    pub updated_at: String,
+}
+
+/// Refused records of one live source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct SourceErrors {
+    /// The origin (`tcp:…`, `unix:…`, `http:…`, or a watched path).
+    pub origin: String,
+    /// How many.
+    #[ts(type = "number")]
+    pub quarantined: u64,
+    /// The newest one's reason code.
+    pub last_reason: String,
+    /// The newest one's message.
+    pub last_message: String,
+}
+
+/// New events: `seq`s `from_seq..=to_seq` were committed (pushed at most every 150 ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct AppendedNotice {
+    /// The first new `seq`.
+    #[ts(type = "number")]
+    pub from_seq: i64,
+    /// The last new `seq`.
+    #[ts(type = "number")]
+    pub to_seq: i64,
+}
+
+/// A live writer's counters now.
+pub fn writer_status(w: &LiveWriter) -> WriterStatus {
+    use std::sync::atomic::Ordering::Relaxed;
+    let s = w.stats();
+    let (accepted, duplicates, rejected) = (
+        s.accepted.load(Relaxed),
+        s.duplicates.load(Relaxed),
+        s.rejected.load(Relaxed),
+    );
+    let uptime_s = w.uptime().as_secs_f64();
+    WriterStatus {
+        accepted,
+        duplicates,
+        rejected,
+        commits: s.commits.load(Relaxed),
+        errors: s.errors.load(Relaxed),
+        uptime_s,
+        rate_per_s: (accepted + duplicates + rejected) as f64 / uptime_s.max(1e-3),
+    }
+}
+
+/// `live_status`: watchers, live sources' errors, tokens, and `writer` when this process runs one.
+pub fn live_status(store: &Store, writer: Option<WriterStatus>) -> Result<LiveStatus, ApiError> {
+    let c = store.conn();
+    let sql = |e: rusqlite::Error| ApiError::from(crate::store::StoreError::from(e));
+    let mut stmt = c
+        .prepare("SELECT path, offset, line, updated_at FROM live_checkpoints ORDER BY path")
+        .map_err(sql)?;
+    let watched_files = stmt
+        .query_map([], |r| {
+            let secs: i64 = r.get(3)?;
+            Ok(WatchedFile {
+                path: r.get(0)?,
+                offset: r.get::<_, i64>(1)? as u64,
+                line: r.get::<_, i64>(2)? as u64,
+                updated_at: chrono::DateTime::from_timestamp(secs, 0)
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default(),
+            })
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut stmt = c
+        .prepare(
+            "SELECT o.name, count(*), max(q.qseq) FROM quarantine q
+             JOIN origins o ON o.id = q.origin
+             WHERE o.name LIKE 'tcp:%' OR o.name LIKE 'unix:%' OR o.name LIKE 'http:%'
+                OR o.name IN (SELECT path FROM live_checkpoints)
+             GROUP BY o.name ORDER BY max(q.qseq) DESC LIMIT 200",
+        )
+        .map_err(sql)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .map_err(sql)?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(sql)?;
+    let mut errors = Vec::with_capacity(rows.len());
+    for (origin, n, qseq) in rows {
+        let (reason, message): (String, String) = c
+            .query_row(
+                "SELECT reason, message FROM quarantine WHERE qseq = ?1",
+                [qseq],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(sql)?
+            .unwrap_or_default();
+        errors.push(SourceErrors {
+            origin,
+            quarantined: n as u64,
+            last_reason: reason,
+            last_message: message,
+        });
+    }
+    let active_tokens: i64 = c
+        .query_row(
+            "SELECT count(*) FROM live_tokens WHERE revoked_at IS NULL",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    Ok(LiveStatus {
+        last_seq: store.last_seq(),
+        writer,
+        watched_files,
+        errors,
+        active_tokens: active_tokens as u64,
+    })
+}
