@@ -10,6 +10,7 @@ import { VIEWS } from "./routing";
 import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
 import { GraphView } from "./views/GraphView";
+import { IntegrityView } from "./views/IntegrityView";
 import { PlannedView } from "./views/PlannedView";
 import { TimelineView } from "./views/TimelineView";
 
@@ -101,6 +102,8 @@ export function App() {
             <TimelineView />
           ) : view === "graph" ? (
             <GraphView />
+          ) : view === "integrity" ? (
+            <IntegrityView />
           ) : (
             <PlannedView view={view} />
           )}
