@@ -306,8 +306,6 @@ function QuarantineTable({ records }: { records: QuarantineRecord[] }) {
             <th scope="col">Reason</th>
             <th scope="col">Message</th>
             <th scope="col">Origin</th>
-            <th scope="col">Position</th>
-            <th scope="col">Size</th>
             <th scope="col">Raw</th>
             <th scope="col">Received</th>
           </tr>
@@ -326,15 +324,17 @@ function QuarantineTable({ records }: { records: QuarantineRecord[] }) {
                 <td className="q-message" data-testid="q-message">
                   {r.message}
                 </td>
-                <td className="q-origin mono" data-testid="q-origin" title={r.origin}>
-                  {originPlace(r)}
+                <td className="q-origin mono" title={r.origin}>
+                  <span data-testid="q-origin">{originPlace(r)}</span>
+                  <span className="q-sub small" data-testid="q-position">
+                    {originDetail(r)}
+                  </span>
                 </td>
-                <td className="mono" data-testid="q-position">
-                  {originDetail(r)}
-                </td>
-                <td className="mono">{formatBytes(r.raw_len)}</td>
-                <td data-testid="q-raw" title={`SHA-256 ${r.raw_sha256}`}>
-                  {r.raw_kept ? "kept" : "hash + length only"}
+                <td title={`SHA-256 ${r.raw_sha256}`}>
+                  <span className="mono">{formatBytes(r.raw_len)}</span>
+                  <span className="q-sub small" data-testid="q-raw">
+                    {r.raw_kept ? "kept" : "hash + length only"}
+                  </span>
                 </td>
                 <td className="mono q-time">{at === null ? r.received_at : formatTime(at, utc)}</td>
               </tr>
