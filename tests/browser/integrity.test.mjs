@@ -178,6 +178,7 @@ test("the quarantine table lists the refused lines with their reasons and places
   ]);
   await page.getByTestId("reason-all").click();
   assert.equal(await rows.count(), expected.length);
+  await page.getByTestId("quarantine").screenshot({ path: screenshotPath("browser-integrity-quarantine.png") });
 });
 
 test("an XSS payload in a quarantined record's message and origin is shown as text", async () => {
@@ -273,6 +274,40 @@ test("a store opened from a bundle shows its trust: trusted with our key, unknow
   }
   // Serving a given store leaves it where it was.
   assert.ok(existsSync(opened.store));
+});
+
+test("a store tampered with behind its triggers: verify names the first bad seq and the problem", async () => {
+  // What an attacker with the file could do: drop the append-only trigger and edit one event's
+  // raw bytes (a trailing space keeps it valid JSON). Done with the system's sqlite3, not Trailview.
+  const seq = 57;
+  execFileSync("sqlite3", [
+    server.dbPath,
+    `DROP TRIGGER events_no_update; UPDATE events SET raw = CAST(CAST(raw AS TEXT) || ' ' AS BLOB) WHERE seq = ${seq};`,
+  ]);
+  let report;
+  try {
+    cli(server.dbPath, "verify", "--json");
+    assert.fail("the CLI trusted a tampered store");
+  } catch (err) {
+    assert.equal(err.status, 1, `not trusted is exit 1: ${err.stderr}`);
+    report = JSON.parse(err.stdout.toString());
+  }
+  assert.equal(report.ok, false);
+  assert.equal(report.first_bad_seq, seq);
+
+  await openIntegrity();
+  const result = await verifyNow();
+  assert.equal(await result.getAttribute("data-ok"), "false");
+  assert.equal(await result.getAttribute("role"), "alert");
+  assert.match((await result.textContent()) ?? "", /NOT trusted: verification failed/);
+  assert.equal(await page.getByTestId("verify-first-bad").textContent(), String(seq));
+  assert.equal(await page.getByTestId("verify-problem").textContent(), report.problem);
+  assert.equal(
+    await page.getByTestId("verify-detail").textContent(),
+    `First bad seq ${seq}: ${report.problem}. ${(report.events).toLocaleString("en-US")} events checked up to there.`,
+  );
+  assert.equal(await page.getByTestId("verify-head").getAttribute("data-head"), report.head);
+  await page.getByTestId("verify-status").screenshot({ path: screenshotPath("browser-integrity-tampered.png") });
 });
 
 test("no page errors, console errors or dialogs along the way", () => {

@@ -82,7 +82,7 @@ export function verdict(report: VerifyReport): Verdict {
   return {
     ok: false,
     headline: "NOT trusted: verification failed",
-    detail: `${where}: ${report.problem ?? "no reason given"}. ${events} checked before it.`,
+    detail: `${where}: ${report.problem ?? "no reason given"}. ${events} checked up to there.`,
   };
 }
 

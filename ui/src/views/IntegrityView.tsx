@@ -330,7 +330,7 @@ function QuarantineTable({ records }: { records: QuarantineRecord[] }) {
                     {originDetail(r)}
                   </span>
                 </td>
-                <td title={`SHA-256 ${r.raw_sha256}`}>
+                <td className="q-raw" title={`SHA-256 ${r.raw_sha256}`}>
                   <span className="mono">{formatBytes(r.raw_len)}</span>
                   <span className="q-sub small" data-testid="q-raw">
                     {r.raw_kept ? "kept" : "hash + length only"}
