@@ -300,14 +300,20 @@ function QuarantineTable({ records }: { records: QuarantineRecord[] }) {
   return (
     <div className="q-scroll">
       <table className="q-table" data-testid="quarantine-table">
+        <colgroup>
+          <col className="q-col-seq" />
+          <col className="q-col-reason" />
+          <col className="q-col-message" />
+          <col className="q-col-origin" />
+          <col className="q-col-raw" />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">#</th>
             <th scope="col">Reason</th>
             <th scope="col">Message</th>
             <th scope="col">Origin</th>
-            <th scope="col">Raw</th>
-            <th scope="col">Received</th>
+            <th scope="col">Raw · received</th>
           </tr>
         </thead>
         <tbody>
@@ -335,8 +341,10 @@ function QuarantineTable({ records }: { records: QuarantineRecord[] }) {
                   <span className="q-sub small" data-testid="q-raw">
                     {r.raw_kept ? "kept" : "hash + length only"}
                   </span>
+                  <span className="q-sub small mono" data-testid="q-time" title={r.received_at}>
+                    {at === null ? r.received_at : formatTime(at, utc, "s")}
+                  </span>
                 </td>
-                <td className="mono q-time">{at === null ? r.received_at : formatTime(at, utc)}</td>
               </tr>
             );
           })}
