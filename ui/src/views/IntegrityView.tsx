@@ -155,7 +155,8 @@ function TrustPanel() {
   );
 }
 
-function BundleFacts({ info }: { info: BundleInfo }) {
+/** The bundle a store was opened from: badge, facts, and every problem with where it is. */
+export function BundleFacts({ info }: { info: BundleInfo }) {
   const { report } = info;
   return (
     <div className="bundle-facts" data-testid="bundle-facts">
