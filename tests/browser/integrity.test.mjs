@@ -243,6 +243,10 @@ test("a store opened from a bundle shows its trust: trusted with our key, unknow
     await page.getByRole("link", { name: "Timeline" }).click();
     await page.getByRole("heading", { level: 1, name: "Timeline" }).waitFor();
     assert.equal(await page.getByTestId("store-trust").getAttribute("data-status"), "trusted");
+    // … and leads back to the details.
+    await page.getByRole("link", { name: "Trusted bundle" }).click();
+    await page.getByRole("heading", { level: 1, name: "Integrity" }).waitFor();
+    await page.getByTestId("bundle-trust").waitFor();
   } finally {
     await trusted.close();
   }
