@@ -127,6 +127,9 @@ test("deep links open their view and back returns to the previous one", async ()
   await expectHeading("Sources");
   await page.getByRole("link", { name: "Integrity" }).click();
   await expectHeading("Integrity");
+  // Integrity is built (tests/browser/integrity.test.mjs): its verify action, not a placeholder.
+  await page.getByRole("button", { name: "Verify now" }).waitFor();
+  assert.equal(await page.getByText("Arrives in a later release").count(), 0);
   await page.goBack();
   await expectHeading("Sources");
 });

@@ -26,27 +26,31 @@ export function trailviewBinary() {
 
 /**
  * Generates {@link DATASET} (or `dataset`), ingests it into a new store, and starts
- * `trailview serve --port 0` over it and ui/dist. Resolves to
+ * `trailview serve --port 0` over it and ui/dist. With `store` (the path of an existing store,
+ * e.g. one `trailview open` made from a bundle), serves that instead and leaves it in place.
+ * The server inherits this process's environment (e.g. `TRAILVIEW_KEYS`). Resolves to
  * `{url, dbPath, binary, stats(), close()}` once the server printed its URL (`url` has no
  * trailing slash: `${url}/api/stats`); `close()` stops it (SIGTERM, then SIGKILL after 5 s) and
  * removes the store.
  */
-export async function startTrailviewServe({ dataset = DATASET, uiDist = UI_DIST } = {}) {
+export async function startTrailviewServe({ dataset = DATASET, uiDist = UI_DIST, store } = {}) {
   const binary = trailviewBinary();
   if (!existsSync(binary)) {
     throw new Error(`no trailview binary at ${binary}: cargo build -p trailview-cli (scripts/test does)`);
   }
   const scratch = mkdtempSync(join(tmpdir(), "trailview-serve-"));
-  const dbPath = join(scratch, "store", "trailview.db");
+  const dbPath = store ?? join(scratch, "store", "trailview.db");
   const events = join(scratch, "events.ndjson");
   const run = (args) => execFileSync(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  try {
-    run(["generate", "--events", String(dataset.events), "--seed", String(dataset.seed),
-      "--tenants", String(dataset.tenants), "--output", events]);
-    run(["--db", dbPath, "ingest", events]);
-  } catch (err) {
-    rmSync(scratch, { recursive: true, force: true });
-    throw new Error(`preparing the test store failed: ${err.stderr ?? err.message}`);
+  if (!store) {
+    try {
+      run(["generate", "--events", String(dataset.events), "--seed", String(dataset.seed),
+        "--tenants", String(dataset.tenants), "--output", events]);
+      run(["--db", dbPath, "ingest", events]);
+    } catch (err) {
+      rmSync(scratch, { recursive: true, force: true });
+      throw new Error(`preparing the test store failed: ${err.stderr ?? err.message}`);
+    }
   }
 
   const child = spawn(binary, ["--db", dbPath, "serve", "--port", "0"], {

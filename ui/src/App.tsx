@@ -11,6 +11,7 @@ import { useRoute } from "./state/route";
 import { useUi } from "./state/ui";
 import { GraphView } from "./views/GraphView";
 import { ApprovalsView } from "./views/ApprovalsView";
+import { IntegrityView } from "./views/IntegrityView";
 import { PlannedView } from "./views/PlannedView";
 import { ReplayView } from "./views/ReplayView";
 import { TimelineView } from "./views/TimelineView";
@@ -107,6 +108,8 @@ export function App() {
             <ApprovalsView />
           ) : view === "replay" ? (
             <ReplayView />
+          ) : view === "integrity" ? (
+            <IntegrityView />
           ) : (
             <PlannedView view={view} />
           )}

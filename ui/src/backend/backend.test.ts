@@ -101,6 +101,8 @@ describe("every operation crosses with its docs/API.md name and parameters", () 
     await b.histogram({ tenant: "acme", from: 1, to: 2, buckets: 10 });
     await b.quarantine(50);
     await b.verify();
+    await b.bundleInfo();
+    await b.keyInfo();
     await b.loadDemo(20000);
     await b.ingestFiles(["/tmp/a.ndjson"]);
     expect(calls).toEqual([
@@ -110,6 +112,8 @@ describe("every operation crosses with its docs/API.md name and parameters", () 
       ["histogram", { req: { tenant: "acme", from: 1, to: 2, buckets: 10 } }],
       ["quarantine", { limit: 50 }],
       ["verify", undefined],
+      ["bundle_info", undefined],
+      ["key_info", undefined],
       ["load_demo", { events: 20000 }],
       ["ingest_files", { paths: ["/tmp/a.ndjson"] }],
     ]);
@@ -150,11 +154,17 @@ describe("every operation crosses with its docs/API.md name and parameters", () 
     await b.event("acme", "a&b");
     await b.histogram({ tenant: "acme", from: 10, to: 20, buckets: 2 });
     await b.quarantine();
+    await b.verify();
+    await b.bundleInfo();
+    await b.keyInfo();
     expect(seen.map((s) => s.url)).toEqual([
       "/api/events?tenant=&type=code.*&before=5%3A6&desc=true&limit=200",
       "/api/event?tenant=acme&id=a%26b",
       "/api/histogram?tenant=acme&from=10&to=20&buckets=2",
       "/api/quarantine",
+      "/api/verify",
+      "/api/bundle_info",
+      "/api/key_info",
     ]);
     expect(seen.every((s) => (s.init?.method ?? "GET") === "GET")).toBe(true);
   });

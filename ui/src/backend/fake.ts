@@ -15,11 +15,13 @@ import type { ApprovalsResponse } from "../bindings/ApprovalsResponse";
 import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
+import type { BundleInfoResponse } from "../bindings/BundleInfoResponse";
 import type { EventFilter } from "../bindings/EventFilter";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestSummary } from "../bindings/IngestSummary";
+import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -87,13 +89,25 @@ export function makeEvent(seq: number, over: Partial<StoredEvent> = {}): StoredE
   };
 }
 
+/** What the integrity operations of a {@link FakeBackend} answer (defaults: a clean ordinary store). */
+export interface FakeIntegrity {
+  quarantine?: QuarantineRecord[];
+  /** Replaces the computed (always OK) report. */
+  verify?: VerifyReport;
+  bundle?: BundleInfoResponse["bundle"];
+  key?: KeyInfoResponse;
+}
+
 export class FakeBackend implements Backend {
   readonly kind = "http";
   /** Every `events` request, in order: tests assert on the paging. */
   readonly requests: EventsRequest[] = [];
   private store: StoredEvent[];
 
-  constructor(events: StoredEvent[]) {
+  constructor(
+    events: StoredEvent[],
+    private readonly integrity: FakeIntegrity = {},
+  ) {
     this.store = [...events].sort((a, b) => a.occurred_at_us - b.occurred_at_us || a.seq - b.seq);
   }
 
@@ -120,12 +134,15 @@ export class FakeBackend implements Backend {
     return {
       path: "/fake/trailview.db",
       events: this.store.length,
-      quarantined: 0,
+      quarantined: this.integrity.quarantine?.length ?? 0,
       last_seq: this.store.reduce((m, e) => Math.max(m, e.seq), 0),
       head: "",
       tenants: [...tenants.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : 1)),
       dialects: {},
-      quarantine: {},
+      quarantine: (this.integrity.quarantine ?? []).reduce<Record<string, number>>((m, r) => {
+        m[r.reason] = (m[r.reason] ?? 0) + 1;
+        return m;
+      }, {}),
     };
   }
 
@@ -197,12 +214,21 @@ export class FakeBackend implements Backend {
     return out;
   }
 
-  async quarantine(): Promise<QuarantineRecord[]> {
-    return [];
+  async quarantine(limit = 1000): Promise<QuarantineRecord[]> {
+    return (this.integrity.quarantine ?? []).slice(0, limit);
   }
 
   async verify(): Promise<VerifyReport> {
+    if (this.integrity.verify) return this.integrity.verify;
     return { ok: true, events: this.store.length, head: "", first_bad_seq: null, problem: null };
+  }
+
+  async bundleInfo(): Promise<BundleInfoResponse> {
+    return { bundle: this.integrity.bundle ?? null };
+  }
+
+  async keyInfo(): Promise<KeyInfoResponse> {
+    return this.integrity.key ?? { key: null, trusted: 0 };
   }
 
   // The graph, metrics and alerts are the core's analysis: this double does not reimplement

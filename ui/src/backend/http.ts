@@ -12,11 +12,13 @@ import type { ExecutionsResponse } from "../bindings/ExecutionsResponse";
 import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
+import type { BundleInfoResponse } from "../bindings/BundleInfoResponse";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
+import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -72,6 +74,14 @@ export class HttpBackend implements Backend {
 
   verify(): Promise<VerifyReport> {
     return this.get<VerifyReport>("verify");
+  }
+
+  bundleInfo(): Promise<BundleInfoResponse> {
+    return this.get<BundleInfoResponse>("bundle_info");
+  }
+
+  keyInfo(): Promise<KeyInfoResponse> {
+    return this.get<KeyInfoResponse>("key_info");
   }
 
   graph(req: GraphRequest): Promise<Graph> {

@@ -23,6 +23,7 @@ import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { ApiError } from "../bindings/ApiError";
 import type { Bucket } from "../bindings/Bucket";
+import type { BundleInfoResponse } from "../bindings/BundleInfoResponse";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
 import type { Graph } from "../bindings/Graph";
@@ -30,6 +31,7 @@ import type { GraphRequest } from "../bindings/GraphRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
+import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
@@ -57,6 +59,13 @@ export interface Backend {
   quarantine(limit?: number): Promise<QuarantineRecord[]>;
   /** Re-checks the hash chain and every event against its raw bytes. */
   verify(): Promise<VerifyReport>;
+  /**
+   * The bundle this store was opened from, with its trust judged now (`trusted` /
+   * `unknown_signer` / `broken` and the problems saying where); `bundle: null` for an ordinary store.
+   */
+  bundleInfo(): Promise<BundleInfoResponse>;
+  /** This installation's signing key (`null` until the first export) and how many keys are trusted. */
+  keyInfo(): Promise<KeyInfoResponse>;
   /** The correlation / causation graph of one scope, analysed and laid out (`not_found` if empty). */
   graph(req: GraphRequest): Promise<Graph>;
   /** A tenant's metrics derived from its events: per hour, top types, error and SLA rates. */

@@ -1,6 +1,10 @@
 import { useBackend } from "../backend";
+import { useBundleInfo } from "../data/integrity";
 import { useAppInfo, useStats } from "../data/queries";
+import { formatRoute } from "../routing";
+import { useRoute } from "../state/route";
 import { CopyableText } from "./CopyableText";
+import { TrustBadge } from "./TrustBadge";
 
 const SERVED_BY = {
   tauri: "Desktop window (Tauri IPC)",
@@ -15,6 +19,9 @@ export function StoreFacts() {
   const backend = useBackend();
   const info = useAppInfo();
   const stats = useStats();
+  // Only a store opened from an audit bundle has a trust to show; an ordinary store shows none.
+  const bundle = useBundleInfo().data?.bundle ?? null;
+  const route = useRoute();
   return (
     <section className="store" aria-labelledby="store-title" aria-busy={info.isPending}>
       <h2 id="store-title" className="store-title">
@@ -37,6 +44,16 @@ export function StoreFacts() {
               <dt>Events</dt>
               <dd className="mono" data-testid="store-events">
                 {stats.data.events.toLocaleString("en-US")}
+              </dd>
+            </>
+          )}
+          {bundle && (
+            <>
+              <dt>Bundle</dt>
+              <dd>
+                <a href={formatRoute({ ...route, view: "integrity" })} className="store-trust" title="Details in the Integrity view">
+                  <TrustBadge status={bundle.report.status} testId="store-trust" />
+                </a>
               </dd>
             </>
           )}

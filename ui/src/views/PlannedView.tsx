@@ -1,7 +1,7 @@
 import { EmptyState } from "../components/EmptyState";
 import type { ViewId } from "../routing";
 
-type Planned = Exclude<ViewId, "timeline" | "graph">;
+type Planned = Exclude<ViewId, "timeline" | "graph" | "integrity">;
 
 /** What each view will do; shown instead of a body until it exists (never sample data). */
 const PLANNED: Record<Planned, string> = {
@@ -11,8 +11,6 @@ const PLANNED: Record<Planned, string> = {
     "A scrubber over a chain, an execution or a time window that rebuilds the state at the cursor and plays the events back.",
   sources:
     "Files, bundles and watched folders, the live socket listener, and the quarantine with the reason for each rejected record.",
-  integrity:
-    "Verification of the store or of a bundle: a clear trusted or not-trusted answer, and where the chain broke.",
 };
 
 export function PlannedView({ view }: { view: Planned }) {
