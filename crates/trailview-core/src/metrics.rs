@@ -242,21 +242,36 @@ pub fn metrics(
     Ok(report)
 }
 
-/// **MERGE HOOK (approvals).** The request → decision latencies (µs) of `tenant`'s approval
-/// cases decided in `[since, until)`, from the approvals module's cases (Aximo
-/// `approval_requested → approval_granted / approval_rejected / approval_timeout`, Ecosystem
-/// `approval.action.*`, ConnectSoft `Approval*`), first decision standing.
-///
-/// That module is built on another branch; until the lead wires it in here, this answers
-/// `Ok(None)` and `MetricsReport::approval_latency` is `null`. Once it returns `Some`, the
-/// percentiles follow from [`latency_percentiles`] with no other change.
+/// The request → decision latencies (µs) of `tenant`'s approval cases decided in
+/// `[since, until)`, from the approval projection (`projections::approvals`: Aximo
+/// `approval_requested → approval_granted / approval_rejected`, Ecosystem `approval.action.*`,
+/// ConnectSoft `Approval*`), the first decision standing; timeouts and cases without a request
+/// have no latency.
 pub fn approval_latencies(
-    _store: &Store,
-    _tenant: &str,
-    _since: Option<Micros>,
-    _until: Option<Micros>,
+    store: &Store,
+    tenant: &str,
+    since: Option<Micros>,
+    until: Option<Micros>,
 ) -> Result<Option<Vec<Micros>>> {
-    Ok(None)
+    let parts = crate::projections::Parts {
+        approvals: true,
+        executions: false,
+        deployments: false,
+    };
+    let state = crate::projections::load(store, tenant, parts)?;
+    let latencies = state
+        .approvals
+        .cases
+        .iter()
+        .filter_map(|c| {
+            let decided = c.standing()?.event.at;
+            let in_window = since.is_none_or(|s| decided >= s) && until.is_none_or(|u| decided < u);
+            in_window
+                .then(|| c.latency_ms().map(|ms| ms * 1000))
+                .flatten()
+        })
+        .collect();
+    Ok(Some(latencies))
 }
 
 /// Nearest-rank percentiles of `latencies` (sorted in place); `None` when empty.

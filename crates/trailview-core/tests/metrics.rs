@@ -148,7 +148,7 @@ fn aximo_metrics_have_known_answers() {
     assert_eq!(m.sla_breach_rate.rate, Some(0.2));
     assert_eq!(
         m.approval_latency, None,
-        "not wired until the approvals module merges"
+        "no approval cases here: no latency (tests/projections.rs has them)"
     );
 
     // A window narrows every figure alike: hour 10 only.

@@ -1250,3 +1250,25 @@ fn replay_of_a_trace_follows_the_connectsoft_causation_chain_within_its_tenant()
         "the deployment is after the cursor"
     );
 }
+
+/// The metrics' approval latency percentiles come from these cases: request → standing
+/// decision, within the tenant, within the window.
+#[test]
+fn metrics_take_approval_latencies_from_the_cases() {
+    let mut events = approval_flow("acme", "m1", 0.0);
+    events.extend(approval_flow("acme", "m2", 60.0));
+    // Another tenant's case: never counted for acme.
+    events.extend(approval_flow("globex", "m3", 0.0));
+    let (_d, store) = store_with(&events);
+    let m = trailview_core::metrics::metrics(&store, "acme", None, None).unwrap();
+    let lat = m.approval_latency.expect("two decided cases");
+    assert_eq!(lat.count, 2);
+    // Requested at +0.2 min, granted at +5.2 min: five minutes.
+    assert_eq!(lat.p50_us, 300_000_000);
+    let cases = approvals(&store, "acme", None);
+    assert!(cases.cases.iter().all(|c| c.latency_ms == Some(300_000)));
+    // A window that holds only the second decision.
+    let since = trailview_core::time::parse_bound(&at(30.0)).ok();
+    let m = trailview_core::metrics::metrics(&store, "acme", since, None).unwrap();
+    assert_eq!(m.approval_latency.map(|l| l.count), Some(1));
+}
