@@ -382,3 +382,24 @@ fn bad_input_gets_one_clear_line() {
     }
     assert!(!env.path("x.trail").exists(), "no half-written bundle");
 }
+
+/// A bundle handed to `ingest` (or dropped on the window) is named for what it is, and nothing
+/// of it lands in the store or its quarantine.
+#[test]
+fn ingesting_a_bundle_says_to_open_it_and_writes_nothing() {
+    let env = setup();
+    export(&env, "acme", "case.trail");
+    let before = json(&env.run(&["stats", "--json"]));
+    let o = env.run(&["ingest", env.path("case.trail").to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("is an audit bundle") && err.contains("trailview open"),
+        "{err}"
+    );
+    assert_eq!(
+        json(&env.run(&["stats", "--json"])),
+        before,
+        "nothing stored, nothing quarantined"
+    );
+}

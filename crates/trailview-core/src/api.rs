@@ -118,7 +118,7 @@ impl ApiError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self.code.as_str() {
-            "tenant_required" | "bad_filter" | "bad_request" | "ingest_io" => 400,
+            "tenant_required" | "bad_filter" | "bad_request" | "ingest_io" | "ingest_bundle" => 400,
             "forbidden" => 403,
             "not_found" | "desktop_only" => 404,
             "method_not_allowed" => 405,

@@ -10,7 +10,7 @@
 //! so tests pass a fixed one and get the same store from the same input.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
@@ -141,6 +141,16 @@ pub enum IngestError {
         /// Why.
         source: std::io::Error,
     },
+    /// An input is an audit bundle (a zip), which is opened, not ingested.
+    #[error(
+        "{path} is an audit bundle (a zip archive), not a file of events: open it with \
+         `trailview open {path}` (it is verified and imported read-only), or verify it with \
+         `trailview verify {path}`"
+    )]
+    Bundle {
+        /// Which input.
+        path: String,
+    },
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -151,6 +161,7 @@ impl IngestError {
     pub fn code(&self) -> &'static str {
         match self {
             IngestError::Io { .. } => "ingest_io",
+            IngestError::Bundle { .. } => "ingest_bundle",
             IngestError::Store(e) => e.code(),
         }
     }
@@ -341,6 +352,23 @@ pub fn ingest_paths(
         .iter()
         .map(|p| open(p).map(|f| (p, f)))
         .collect::<Result<Vec<_>, _>>()?;
+    // A bundle would only fill the quarantine with zip bytes: say what it is instead.
+    for (path, mut file) in opened.iter().map(|(p, f)| (p, f)) {
+        if !file.metadata().is_ok_and(|m| m.is_file()) {
+            continue; // a pipe cannot be peeked at without consuming it
+        }
+        let mut magic = [0u8; 4];
+        let peeked = file.read_exact(&mut magic).is_ok();
+        file.seek(SeekFrom::Start(0)).map_err(|e| IngestError::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        if peeked && magic == *b"PK\x03\x04" {
+            return Err(IngestError::Bundle {
+                path: path.display().to_string(),
+            });
+        }
+    }
     let mut summary = IngestSummary::default();
     for (path, file) in opened {
         let size = file.metadata().ok().map(|m| m.len());
