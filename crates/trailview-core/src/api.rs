@@ -180,22 +180,20 @@ pub struct SharedStore {
 impl SharedStore {
     /// Opens (creating and migrating if needed) the store at `path` and keeps its writer.
     pub fn open(path: &Path) -> Result<SharedStore, ApiError> {
-        let mut writer = Store::open(path).map_err(|e| open_error(path, e))?;
-        // Projections (issue #4): bring the stored approval cases and executions up to the log
-        // (a store written by an older build has none), so reads fold only a short tail. Best
-        // effort: reads fold whatever is missing themselves, so a busy store is no reason to
-        // refuse to start.
-        let _ = crate::projections::catch_up(&mut writer);
+        // The derived indexes (projections, rollup, text) are caught up by
+        // `catch_up_in_background`, not here: opening never waits for them (reads fold or scan
+        // the tail meanwhile), so the first rows show at once even on a large, older store.
+        let writer = Store::open(path).map_err(|e| open_error(path, e))?;
         Ok(SharedStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
         })
     }
 
-    /// Brings the derived indexes (histogram rollup, text search) up to the end of the log on a
-    /// background thread, a batch at a time, letting other writes in between: a store written
-    /// by an older version or another process becomes fast to search without holding anyone up.
-    /// Reads are correct meanwhile (they check the unindexed tail).
+    /// Brings the derived indexes (histogram rollup, projections, text search) up to the end of
+    /// the log on a background thread, a batch at a time, letting other writes in between: a
+    /// store written by an older version or another process becomes fast to search without
+    /// holding anyone up. Reads are correct meanwhile (they fold or scan the tail).
     pub fn catch_up_in_background(&self) {
         let writer = Arc::clone(&self.writer);
         let step = move || -> Result<u64, StoreError> {
