@@ -173,6 +173,11 @@ test("a trace opens from its deep link, and the drawer offers the open event's t
   await page.getByTestId("graph-view").waitFor();
   const summary = (await page.getByTestId("graph-summary").textContent()) ?? "";
   assert.ok(summary.startsWith(`trace ${trace}: ${events} events · ${graph.edges.length} edges`), summary);
+  // The scope shows in the filter bar (the timeline's filter has no trace), and goes with ×.
+  assert.equal(await page.getByTestId("chip-trace").locator(".chip-value").textContent(), trace);
+  await page.getByRole("button", { name: `Remove trace ${trace}` }).click();
+  await page.getByText("Which chain?").waitFor();
+  assert.ok(!page.url().includes("trace="), page.url());
 
   // From the timeline's drawer: "Trace graph" opens this event's trace, the event selected.
   await page.goto(`${base()}/#/timeline?tenant=${encodeURIComponent(tenant)}&event=${encodeURIComponent(event.id)}`);

@@ -274,3 +274,47 @@ test("a time window has no graph, and says what it needs", async () => {
   assert.equal(await page.getByTestId("replay-graph").getByTestId("graph-canvas").count(), 0);
   assert.deepEqual(problems, []);
 });
+
+test("a trace replays with its graph, and its timeline link opens the tenant's timeline at the cursor", async () => {
+  // A trace of 3+ events, from the CLI.
+  let found = null;
+  for (const t of server.stats().tenants.filter((x) => x.tenant !== "")) {
+    const lines = execFileSync(server.binary, ["--db", server.dbPath, "events", "--tenant", t.tenant, "--json"], {
+      maxBuffer: 256 * 1024 * 1024,
+    })
+      .toString()
+      .split("\n")
+      .filter(Boolean);
+    const traces = new Map();
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      if (e.trace_id) traces.set(e.trace_id, (traces.get(e.trace_id) ?? 0) + 1);
+    }
+    const trace = [...traces.entries()].find(([, n]) => n >= 3)?.[0];
+    if (trace) {
+      found = { tenant: t.tenant, trace };
+      break;
+    }
+  }
+  assert.ok(found, "the generated data has a trace of 3+ events");
+  const { tenant, trace } = found;
+  const replay = cli("replay", "--tenant", tenant, "--trace", trace, "--at", "end", "--json");
+  const total = replay.total_frames;
+  await page.goto("about:blank");
+  await page.goto(`${base()}/#/replay?tenant=${encodeURIComponent(tenant)}&trace=${encodeURIComponent(trace)}`);
+  await page.getByTestId("replay-state").waitFor();
+  assert.equal(await page.getByTestId("replay-scope").textContent(), `trace ${trace}`);
+  assert.equal(await position(), `${total}/${total}`);
+  await waitCursorEvent(replay.cursor.id);
+  assert.ok(((await page.getByTestId("replay-graph-summary").textContent()) ?? "").startsWith(`trace ${trace}: `));
+  await page.getByTestId("replay-back").click();
+  await waitPosition(total - 1, total);
+  const prev = replay.frames.find((f) => f.index === total - 2);
+  await waitCursorEvent(prev.id);
+  // The timeline has no trace filter: the link opens the tenant's timeline at the cursor's event.
+  await page.getByTestId("replay-timeline-link").click();
+  await page.waitForURL((url) => url.hash.startsWith("#/timeline?") && url.hash.includes(`event=${encodeURIComponent(prev.id)}`));
+  assert.ok(!page.url().includes("trace="), page.url());
+  await page.waitForSelector(`[data-testid="timeline-row"][aria-selected="true"][data-event-id="${prev.id}"]`);
+  assert.deepEqual(problems, []);
+});
