@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { rfc3339Micros } from "./ReplayView";
+import { parseRoute } from "../routing";
+import { graphRequestOf, rfc3339Micros, scopeOf } from "./ReplayView";
 
 describe("replay cursor times", () => {
   it("keeps every microsecond of a histogram click", () => {
@@ -7,9 +8,6 @@ describe("replay cursor times", () => {
     expect(rfc3339Micros(1_793_491_200_000_001)).toBe("2026-11-01T00:00:00.000001Z");
   });
 });
-
-import { parseRoute } from "../routing";
-import { graphRequestOf, scopeOf } from "./ReplayView";
 
 describe("replay scopes and their graph", () => {
   it("replays a correlation chain, an execution, a trace or a window, and graphs all but the window", () => {
