@@ -131,6 +131,90 @@ test("the event drawer's Graph button opens the chain of the open event", async 
   assert.deepEqual(problems, []);
 });
 
+/** An event of the busiest tenant with a trace whose graph has 3+ events, from the CLI. */
+function pickTrace() {
+  const stats = server.stats();
+  const tenant = stats.tenants.filter((t) => t.tenant !== "").reduce((a, b) => (b.events > a.events ? b : a)).tenant;
+  const events = cli("events", "--tenant", tenant, "--json")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const seen = new Set();
+  for (const e of events) {
+    if (!e.trace_id || seen.has(e.trace_id)) continue;
+    seen.add(e.trace_id);
+    const graph = JSON.parse(cli("graph", "--tenant", tenant, "--trace", e.trace_id, "--json"));
+    if (graph.nodes.filter((n) => n.kind === "event").length >= 3) return { tenant, event: e, graph };
+  }
+  throw new Error("no generated trace of 3+ events");
+}
+
+/** Counts the page's `graph` API calls while `fn` runs. */
+async function countGraphRequests(fn) {
+  const urls = [];
+  const onRequest = (req) => {
+    if (new URL(req.url()).pathname === "/api/graph") urls.push(req.url());
+  };
+  page.on("request", onRequest);
+  try {
+    await fn();
+  } finally {
+    page.off("request", onRequest);
+  }
+  return urls;
+}
+
+test("a trace opens from its deep link, and the drawer offers the open event's trace", async () => {
+  const { tenant, event, graph } = pickTrace();
+  const trace = event.trace_id;
+  const events = graph.nodes.filter((n) => n.kind === "event").length;
+  await page.goto("about:blank");
+  await page.goto(`${base()}/#/graph?tenant=${encodeURIComponent(tenant)}&trace=${encodeURIComponent(trace)}`);
+  await page.getByTestId("graph-view").waitFor();
+  const summary = (await page.getByTestId("graph-summary").textContent()) ?? "";
+  assert.ok(summary.startsWith(`trace ${trace}: ${events} events · ${graph.edges.length} edges`), summary);
+  // The scope shows in the filter bar (the timeline's filter has no trace), and goes with ×.
+  assert.equal(await page.getByTestId("chip-trace").locator(".chip-value").textContent(), trace);
+  await page.getByRole("button", { name: `Remove trace ${trace}` }).click();
+  await page.getByText("Which chain?").waitFor();
+  assert.ok(!page.url().includes("trace="), page.url());
+
+  // From the timeline's drawer: "Trace graph" opens this event's trace, the event selected.
+  await page.goto(`${base()}/#/timeline?tenant=${encodeURIComponent(tenant)}&event=${encodeURIComponent(event.id)}`);
+  await page.getByTestId("event-detail").waitFor();
+  await page.getByRole("group", { name: "Show related events" }).getByRole("button", { name: "Trace graph" }).click();
+  await page.getByTestId("graph-view").waitFor();
+  assert.ok(page.url().includes(`trace=${encodeURIComponent(trace)}`), page.url());
+  assert.ok(page.url().includes(`event=${encodeURIComponent(event.id)}`), page.url());
+  assert.ok(((await page.getByTestId("graph-summary").textContent()) ?? "").startsWith(`trace ${trace}:`));
+  assert.match((await page.getByTestId("graph-path").textContent()) ?? "", /^Path to the root: \d+ node\(s\)$/);
+  assert.deepEqual(problems, []);
+});
+
+test("an event alone names its connected events, and selecting another of them keeps that graph", async () => {
+  const { tenant, correlation } = pickChain();
+  const first = JSON.parse(cli("graph", "--tenant", tenant, "--correlation", correlation, "--json")).nodes.find(
+    (n) => n.kind === "event",
+  );
+  const graph = JSON.parse(cli("graph", "--tenant", tenant, "--event", first.id, "--json"));
+  const requests = await countGraphRequests(async () => {
+    await page.goto("about:blank");
+    await page.goto(`${base()}/#/graph?tenant=${encodeURIComponent(tenant)}&event=${encodeURIComponent(first.id)}`);
+    await page.getByTestId("graph-view").waitFor();
+    const summary = (await page.getByTestId("graph-summary").textContent()) ?? "";
+    assert.ok(summary.startsWith(`event ${first.id}: `), summary);
+    // Select another node from the keyboard: the URL's event moves, the graph stays.
+    await page.getByTestId("graph-canvas").focus();
+    await page.keyboard.press("]");
+    const i = graph.nodes.findIndex((n) => n.id === first.id);
+    const next = graph.nodes[Math.min(graph.nodes.length - 1, i + 1)];
+    await page.waitForURL((url) => url.hash.includes(`event=${encodeURIComponent(next.id)}`));
+    assert.ok(((await page.getByTestId("graph-summary").textContent()) ?? "").startsWith(`event ${first.id}: `));
+  });
+  assert.equal(requests.length, 1, requests.join(", "));
+  assert.deepEqual(problems, []);
+});
+
 test("the alerts banner shows the tenant's firings, as `trailview alerts` finds them, with their events", async () => {
   // The first tenant (by name) where the built-in rules fire.
   const stats = server.stats();

@@ -155,3 +155,166 @@ test("an approval case's replay link opens its chain", async () => {
   assert.equal(await page.getByTestId("replay-scope").textContent(), `correlation ${c.correlation_id}`);
   assert.deepEqual(problems, []);
 });
+
+/** The node's pixel (page coordinates) on the Replay view's graph canvas. */
+async function replayNodePixel(graph, i) {
+  const canvas = page.getByTestId("replay-graph").getByTestId("graph-canvas");
+  await page.waitForSelector('[data-testid="replay-graph"] [data-testid="graph-canvas"][data-ready="true"]');
+  // The graph sits under the frames: bring it into the viewport before reading where it is.
+  await canvas.scrollIntoViewIfNeeded();
+  const [k, x, y] = ((await canvas.getAttribute("data-transform")) ?? "").split(" ").map(Number);
+  const box = await canvas.boundingBox();
+  const n = graph.nodes[i];
+  return { x: box.x + n.x * k + x, y: box.y + n.y * k + y };
+}
+
+const graphWrap = () => page.locator('[data-testid="replay-graph"] [data-testid="graph-canvas-wrap"]');
+
+async function waitCursorEvent(id) {
+  await page.waitForFunction(
+    (want) =>
+      document
+        .querySelector('[data-testid="replay-graph"] [data-testid="graph-canvas-wrap"]')
+        ?.getAttribute("data-cursor-event") === want,
+    id,
+  );
+}
+
+test("the scope's graph follows the cursor, is fetched once, and a click on a node moves the cursor", async () => {
+  const { tenant, x } = approvalExecution();
+  const correlation = x.correlation_id;
+  // The chain's frames and graph, from the CLI over the same store.
+  const replay = cli("replay", "--tenant", tenant, "--correlation", correlation, "--at", "start", "--window", "500", "--json");
+  const frames = replay.frames;
+  const total = replay.total_frames;
+  assert.equal(frames.length, total);
+  const graph = cli("graph", "--tenant", tenant, "--correlation", correlation, "--json");
+  assert.ok(total >= 6 && graph.nodes.length >= total, `${total} frames, ${graph.nodes.length} nodes`);
+
+  const graphRequests = [];
+  const onRequest = (req) => {
+    if (new URL(req.url()).pathname === "/api/graph") graphRequests.push(req.url());
+  };
+  page.on("request", onRequest);
+  try {
+    await page.goto("about:blank");
+    await page.goto(`${base()}/#/replay?tenant=${encodeURIComponent(tenant)}&correlation=${encodeURIComponent(correlation)}`);
+    await page.getByTestId("replay-state").waitFor();
+    // Opens at the end: the last frame is the event at the cursor.
+    await waitCursorEvent(frames[total - 1].id);
+
+    await page.getByTestId("replay-start").click();
+    await waitPosition(0, total);
+    await waitCursorEvent("");
+    assert.equal(await graphWrap().getAttribute("data-cursor-past"), "0");
+    assert.equal(Number(await graphWrap().getAttribute("data-cursor-future")), graph.nodes.length, "all to come");
+
+    let future = graph.nodes.length;
+    for (let i = 1; i <= 3; i++) {
+      await page.getByTestId("replay-step").click();
+      await waitPosition(i, total);
+      await waitCursorEvent(frames[i - 1].id);
+      const now = Number(await graphWrap().getAttribute("data-cursor-future"));
+      assert.ok(now < future, `after frame ${i}, fewer nodes are dimmed (${now} < ${future})`);
+      future = now;
+      // What is drawn as past is every node of the graph logged before the cursor's event.
+      const before = graph.nodes.filter((n) => n.seq !== null && n.seq < frames[i - 1].seq).length;
+      assert.ok(Number(await graphWrap().getAttribute("data-cursor-past")) >= before);
+    }
+    await page.getByTestId("replay-back").click();
+    await waitPosition(2, total);
+    await waitCursorEvent(frames[1].id);
+    // The slider (scrub) moves the highlight too.
+    await page.getByTestId("replay-slider").fill(String(frames[4].seq));
+    await waitPosition(5, total);
+    await waitCursorEvent(frames[4].id);
+
+    // Clicking a node moves the cursor to that event.
+    const target = total - 2;
+    const node = graph.nodes.findIndex((n) => n.id === frames[target].id);
+    assert.ok(node >= 0, "the frame is a node of the chain's graph");
+    await page.getByTestId("replay-graph").getByRole("button", { name: "Fit" }).click();
+    // A click's state update is committed by the next frames (a small chain may already be fitted).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const at = await replayNodePixel(graph, node);
+    await page.mouse.click(at.x, at.y);
+    await waitPosition(target + 1, total);
+    await waitCursorEvent(frames[target].id);
+    assert.match((await page.getByTestId("replay-position").textContent()) ?? "", new RegExp(`^${target + 1}/`));
+    await page.screenshot({ path: screenshotPath("browser-replay-graph.png") });
+
+    assert.equal(graphRequests.length, 1, `the graph is fetched once per scope: ${graphRequests.join(", ")}`);
+
+    // The timeline link carries the cursor: the timeline opens at that event, selected.
+    await page.getByTestId("replay-timeline-link").click();
+    await page.waitForURL(
+      new RegExp(`#/timeline\\?.*at=${frames[target].occurred_at_us}.*event=${encodeURIComponent(frames[target].id)}`),
+    );
+    await page.waitForSelector(`[data-testid="timeline-row"][aria-selected="true"][data-event-id="${frames[target].id}"]`);
+  } finally {
+    page.off("request", onRequest);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("a time window has no graph, and says what it needs", async () => {
+  const { tenant, x } = approvalExecution();
+  const first = x.sequence[0];
+  const since = new Date(Date.parse(first.occurred_at) - 1000).toISOString();
+  const until = new Date(Date.parse(first.occurred_at) + 3_600_000).toISOString();
+  await page.goto("about:blank");
+  await page.goto(
+    `${base()}/#/replay?tenant=${encodeURIComponent(tenant)}&since=${encodeURIComponent(since)}&until=${encodeURIComponent(until)}`,
+  );
+  await page.getByTestId("replay-state").waitFor();
+  assert.match(
+    (await page.getByTestId("replay-graph-none").textContent()) ?? "",
+    /needs a correlation chain, an execution or a trace/,
+  );
+  assert.equal(await page.getByTestId("replay-graph").getByTestId("graph-canvas").count(), 0);
+  assert.deepEqual(problems, []);
+});
+
+test("a trace replays with its graph, and its timeline link opens the tenant's timeline at the cursor", async () => {
+  // A trace of 3+ events, from the CLI.
+  let found = null;
+  for (const t of server.stats().tenants.filter((x) => x.tenant !== "")) {
+    const lines = execFileSync(server.binary, ["--db", server.dbPath, "events", "--tenant", t.tenant, "--json"], {
+      maxBuffer: 256 * 1024 * 1024,
+    })
+      .toString()
+      .split("\n")
+      .filter(Boolean);
+    const traces = new Map();
+    for (const l of lines) {
+      const e = JSON.parse(l);
+      if (e.trace_id) traces.set(e.trace_id, (traces.get(e.trace_id) ?? 0) + 1);
+    }
+    const trace = [...traces.entries()].find(([, n]) => n >= 3)?.[0];
+    if (trace) {
+      found = { tenant: t.tenant, trace };
+      break;
+    }
+  }
+  assert.ok(found, "the generated data has a trace of 3+ events");
+  const { tenant, trace } = found;
+  const replay = cli("replay", "--tenant", tenant, "--trace", trace, "--at", "end", "--json");
+  const total = replay.total_frames;
+  await page.goto("about:blank");
+  await page.goto(`${base()}/#/replay?tenant=${encodeURIComponent(tenant)}&trace=${encodeURIComponent(trace)}`);
+  await page.getByTestId("replay-state").waitFor();
+  assert.equal(await page.getByTestId("replay-scope").textContent(), `trace ${trace}`);
+  assert.equal(await position(), `${total}/${total}`);
+  await waitCursorEvent(replay.cursor.id);
+  assert.ok(((await page.getByTestId("replay-graph-summary").textContent()) ?? "").startsWith(`trace ${trace}: `));
+  await page.getByTestId("replay-back").click();
+  await waitPosition(total - 1, total);
+  const prev = replay.frames.find((f) => f.index === total - 2);
+  await waitCursorEvent(prev.id);
+  // The timeline has no trace filter: the link opens the tenant's timeline at the cursor's event.
+  await page.getByTestId("replay-timeline-link").click();
+  await page.waitForURL((url) => url.hash.startsWith("#/timeline?") && url.hash.includes(`event=${encodeURIComponent(prev.id)}`));
+  assert.ok(!page.url().includes("trace="), page.url());
+  await page.waitForSelector(`[data-testid="timeline-row"][aria-selected="true"][data-event-id="${prev.id}"]`);
+  assert.deepEqual(problems, []);
+});

@@ -42,6 +42,16 @@ describe("deep links", () => {
     expect(parseRoute(hash)).toEqual(route);
   });
 
+  it("carry a trace scope apart from the filter chips, and only when set", () => {
+    const hash = "#/graph?tenant=acme&trace=4bf92f3577b34da6a3ce929d0e0e4736&event=evt-1";
+    const route = parseRoute(hash);
+    expect(route.trace).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(route.filters).toEqual({});
+    expect(formatRoute(route)).toBe(hash);
+    expect(formatRoute({ ...route, trace: null })).toBe("#/graph?tenant=acme&event=evt-1");
+    expect("trace" in parseRoute("#/graph?tenant=acme")).toBe(false);
+  });
+
   it("keep the personal (empty) tenant apart from no tenant at all", () => {
     const personal = formatRoute({ view: "timeline", tenant: "", filters: {}, at: null, event: null });
     expect(personal).toBe("#/timeline?tenant=");

@@ -46,6 +46,11 @@ export interface Route {
   at: Anchor | null;
   /** The open event's id (within the tenant), if any. */
   event: string | null;
+  /**
+   * A trace id, for the views whose scope can be a trace (Graph, Replay). Not a filter chip: the
+   * timeline's event filter has no trace, so it is kept apart from `filters`. Absent when unset.
+   */
+  trace?: string | null;
 }
 
 function anchorFromParam(value: string | null): Anchor | null {
@@ -75,6 +80,7 @@ export function parseRoute(hash: string): Route {
     filters,
     at: anchorFromParam(params.get("at")),
     event: params.get("event") || null,
+    ...(params.get("trace") ? { trace: params.get("trace") } : {}),
   };
 }
 
@@ -87,6 +93,7 @@ export function formatRoute(route: Route): string {
     const value = filters[key];
     if (value !== undefined) params.set(key, value);
   }
+  if (route.trace) params.set("trace", route.trace);
   const at = anchorToParam(route.at);
   if (at !== null) params.set("at", at);
   if (route.event) params.set("event", route.event);

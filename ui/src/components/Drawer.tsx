@@ -81,11 +81,21 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
 
   /** The Graph view of this event's correlation chain, this event selected in it. */
   const openGraph = () =>
-    navigate((r) => ({ ...r, view: "graph", tenant: e.tenant, filters: { correlation: e.correlation_id ?? "" }, event: e.id }));
+    navigate((r) => ({
+      ...r,
+      view: "graph",
+      tenant: e.tenant,
+      filters: { correlation: e.correlation_id ?? "" },
+      trace: null,
+      event: e.id,
+    }));
+  /** The Graph view of this event's trace, this event selected in it. */
+  const openTraceGraph = () =>
+    navigate((r) => ({ ...r, view: "graph", tenant: e.tenant, filters: {}, trace: e.trace_id ?? "", event: e.id }));
 
   /** "Same …": the timeline with just that filter, this event still open. */
   const only = (filters: Filters) =>
-    navigate((r) => ({ ...r, view: "timeline", filters, at: { kind: "time", us: e.occurred_at_us } }));
+    navigate((r) => ({ ...r, view: "timeline", filters, trace: null, at: { kind: "time", us: e.occurred_at_us } }));
 
   return (
     <div className="detail" data-testid="event-detail">
@@ -109,6 +119,16 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
             onClick={openGraph}
           >
             Graph
+          </button>
+        )}
+        {e.trace_id && (
+          <button
+            type="button"
+            className="button button-small"
+            title="Show this event's trace as a graph"
+            onClick={openTraceGraph}
+          >
+            Trace graph
           </button>
         )}
         {e.user_id && (
@@ -199,7 +219,21 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
             <EventLink tenant={e.tenant} id={e.parent_id} what="parent" />
           </Fact>
           <Fact name="trace">
-            {e.trace_id ? <CopyableText text={e.trace_id} max={36} /> : <span className="muted">none</span>}
+            {e.trace_id ? (
+              <>
+                <CopyableText text={e.trace_id} max={36} />{" "}
+                <button
+                  type="button"
+                  className="link-button"
+                  title="Show this event's trace as a graph"
+                  onClick={openTraceGraph}
+                >
+                  Graph
+                </button>
+              </>
+            ) : (
+              <span className="muted">none</span>
+            )}
           </Fact>
         </dl>
       </Section>

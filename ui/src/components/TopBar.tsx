@@ -92,6 +92,29 @@ export function TopBar() {
                 </button>
               </li>
             ))}
+            {route.trace && (
+              <li
+                key="trace"
+                className="chip"
+                data-testid="chip-trace"
+                title="The Graph and Replay views' scope (the timeline does not filter by trace)"
+              >
+                <span className="chip-key">trace</span>
+                <span className="chip-value">{route.trace}</span>
+                <button
+                  type="button"
+                  className="chip-remove"
+                  aria-label={`Remove trace ${route.trace}`}
+                  title="Remove this trace"
+                  onClick={() => {
+                    navigate((r) => ({ ...r, trace: null }));
+                    input.current?.focus();
+                  }}
+                >
+                  ×
+                </button>
+              </li>
+            )}
           </ul>
           <label className="visually-hidden" htmlFor={FILTER_INPUT_ID}>
             Filter events

@@ -1,4 +1,4 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { type FormEvent, useMemo, useState } from "react";
 import type { Graph } from "../bindings/Graph";
 import type { GraphRequest } from "../bindings/GraphRequest";
@@ -7,16 +7,19 @@ import { ErrorNotice } from "../components/ErrorNotice";
 import { EmptyState } from "../components/EmptyState";
 import { useAppInfo, useTenant } from "../data/queries";
 import { type ColourBy, colourKey, colourOf, pathToRoot } from "../lib/graph";
+import { type GraphScope, type GraphScopeKind, graphQueryKey, graphRequest, graphScopeOf } from "../lib/graphScope";
 import { formatTime } from "../lib/time";
 import { navigate, useRoute } from "../state/route";
 import { useUi } from "../state/ui";
 import { GraphCanvas } from "./graph/GraphCanvas";
 
 /**
- * The Graph view: the correlation / causation graph of one chain (`#/graph?tenant=…&correlation=…`,
- * or `execution=…`), as the core analysed and laid it out. The canvas draws; this component holds
- * the scope, the summary, the legend and what is selected. Selecting a node opens its event in
- * the drawer (the URL's `event=`) and highlights its path to the root.
+ * The Graph view: the correlation / causation graph of one scope, as the core analysed and laid
+ * it out — every scope the `graph` operation takes: `#/graph?tenant=…&correlation=…`,
+ * `…&execution=…`, `…&trace=…`, or `…&event=…` alone (the connected component around that
+ * event). The canvas draws; this component holds the scope, the summary, the legend and what is
+ * selected. Selecting a node opens its event in the drawer (the URL's `event=`) and highlights
+ * its path to the root; in an event-scoped graph that keeps the graph (see {@link useEventAnchor}).
  */
 export function GraphView() {
   const info = useAppInfo();
@@ -32,32 +35,75 @@ function GraphBody() {
   if (stats.isPending) return <p className="muted">Reading the store…</p>;
   if (stats.isError) return <ErrorNotice error={stats.error} action="read the store's tenants" />;
   if (tenant === null) return null;
-  const correlation = route.filters.correlation ?? null;
-  const execution = route.filters.execution ?? null;
-  if (correlation === null && execution === null) return <ScopeForm />;
-  const req: GraphRequest =
-    correlation !== null ? { tenant, correlation } : { tenant, execution: execution ?? "" };
-  return <GraphOf req={req} />;
+  return <GraphScoped tenant={tenant} scope={graphScopeOf(route)} />;
 }
 
-/** No chain named yet: ask for one (or point to the drawer's Graph button). */
+function GraphScoped({ tenant, scope }: { tenant: string; scope: GraphScope | null }) {
+  const anchored = useEventAnchor(tenant, scope);
+  if (anchored === null) return <ScopeForm />;
+  return <GraphOf req={graphRequest(tenant, anchored)} />;
+}
+
+/**
+ * An `event=` scope names the component around that event, but `event=` is also the selection:
+ * selecting another node of the same graph must not rebuild it around that node. So the event the
+ * graph was built around is kept while the selection stays inside that graph (or is cleared),
+ * and replaced when the URL names an event outside it.
+ */
+function useEventAnchor(tenant: string, scope: GraphScope | null): GraphScope | null {
+  const queryClient = useQueryClient();
+  const [anchor, setAnchor] = useState<{ tenant: string; id: string } | null>(null);
+  if (scope !== null && scope.kind !== "event") return scope;
+  if (anchor !== null && anchor.tenant === tenant) {
+    const built = queryClient.getQueryData<Graph>(graphQueryKey({ tenant, event: anchor.id }));
+    const keep = scope === null || anchor.id === scope.id || (built?.nodes.some((n) => n.id === scope.id) ?? false);
+    if (keep) return { kind: "event", id: anchor.id };
+  }
+  if (scope === null) return null;
+  // Adjusting state while rendering (React's documented pattern for state derived from props).
+  setAnchor({ tenant, id: scope.id });
+  return scope;
+}
+
+const SCOPE_KINDS: { kind: GraphScopeKind; label: string }[] = [
+  { kind: "correlation", label: "Correlation id" },
+  { kind: "trace", label: "Trace id" },
+  { kind: "execution", label: "Execution id" },
+  { kind: "event", label: "Event id (its connected events)" },
+];
+
+/** No scope named yet: ask for one (or point to the drawer's Graph button). */
 function ScopeForm() {
+  const [kind, setKind] = useState<GraphScopeKind>("correlation");
   const [value, setValue] = useState("");
   function submit(e: FormEvent) {
     e.preventDefault();
     const v = value.trim();
-    if (v !== "") navigate((r) => ({ ...r, filters: { correlation: v }, event: null }));
+    if (v === "") return;
+    navigate((r) => ({
+      ...r,
+      filters: kind === "correlation" || kind === "execution" ? { [kind]: v } : {},
+      trace: kind === "trace" ? v : null,
+      event: kind === "event" ? v : null,
+    }));
   }
   return (
     <EmptyState title="Which chain?">
       <p>
-        Name a correlation id to see its events as a graph, or open an event in the timeline and
-        choose <strong>Graph</strong> in its details.
+        Name a correlation chain, a trace, an execution or an event to see its events as a graph,
+        or open an event in the timeline and choose <strong>Graph</strong> in its details.
       </p>
       <form className="graph-scope-form" onSubmit={submit}>
-        <label htmlFor="graph-correlation">Correlation id</label>
+        <select aria-label="Scope" value={kind} onChange={(e) => setKind(e.target.value as GraphScopeKind)}>
+          {SCOPE_KINDS.map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
         <input
-          id="graph-correlation"
+          id="graph-scope-id"
+          aria-label={SCOPE_KINDS.find((k) => k.kind === kind)?.label}
           className="input mono"
           value={value}
           onChange={(e) => setValue(e.target.value)}
@@ -74,7 +120,7 @@ function ScopeForm() {
 function GraphOf({ req }: { req: GraphRequest }) {
   const backend = useBackend();
   const graph = useQuery({
-    queryKey: ["graph", req.tenant, req.correlation ?? null, req.execution ?? null],
+    queryKey: graphQueryKey(req),
     queryFn: () => backend.graph(req),
     // The log is append-only, but a live ingest can extend a chain: refetch when asked.
     staleTime: 30_000,

@@ -1,12 +1,15 @@
 /**
  * Replay (issue #4): a scrubber bound to `seq` over one scope of the tenant (a correlation chain,
- * an Aximo execution, or a time window — the URL's `correlation`, `execution` or `since`+`until`),
- * play / pause / step / speed, and the state at the cursor from the backend's `replay`
- * operation (one snapshot + a short fold there). Playing steps frame by frame, so idle gaps in
- * time are compressed by construction. Everything is rendered as text.
+ * an Aximo execution, a trace, or a time window — the URL's `correlation`, `execution`, `trace`
+ * or `since`+`until`), play / pause / step / speed, and the state at the cursor from the
+ * backend's `replay` operation (one snapshot + a short fold there). Playing steps frame by frame,
+ * so idle gaps in time are compressed by construction. The scope's graph (not for a window)
+ * follows the cursor beside the state, and the timeline link opens the cursor's event.
+ * Everything is rendered as text.
  */
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import type { GraphRequest } from "../bindings/GraphRequest";
 import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import { useBackend } from "../backend";
@@ -15,7 +18,9 @@ import { Histogram } from "../components/Histogram";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { tenantLabel, useStats, useTenant } from "../data/queries";
 import { formatRoute } from "../routing";
+import type { Route } from "../routing";
 import { currentRoute, navigate, useRoute } from "../state/route";
+import { ReplayGraph } from "./replay/ReplayGraph";
 
 const SPEEDS = [1, 2, 4, 8] as const;
 
@@ -30,12 +35,26 @@ export function rfc3339Micros(us: number): string {
 /** One frame per this many ms at 1×. */
 const FRAME_MS = 600;
 
-type ScopeKind = "correlation" | "execution" | "window";
+type ScopeKind = "correlation" | "execution" | "trace" | "window";
 
-function scopeOf(filters: Record<string, string | undefined>): { kind: ScopeKind; req: Partial<ReplayRequest> } | null {
-  if (filters.correlation) return { kind: "correlation", req: { correlation: filters.correlation } };
-  if (filters.execution) return { kind: "execution", req: { execution: filters.execution } };
-  if (filters.since && filters.until) return { kind: "window", req: { since: filters.since, until: filters.until } };
+type Scope = { kind: ScopeKind; req: Pick<ReplayRequest, "correlation" | "execution" | "trace" | "since" | "until"> };
+
+/** The replay scope a route names: correlation, then execution, then trace, then a window. */
+export function scopeOf(route: Pick<Route, "filters" | "trace">): Scope | null {
+  const f = route.filters;
+  if (f.correlation) return { kind: "correlation", req: { correlation: f.correlation } };
+  if (f.execution) return { kind: "execution", req: { execution: f.execution } };
+  if (route.trace) return { kind: "trace", req: { trace: route.trace } };
+  if (f.since && f.until) return { kind: "window", req: { since: f.since, until: f.until } };
+  return null;
+}
+
+/** The `graph` request for the same scope; `null` for a time window, which has no graph. */
+export function graphRequestOf(tenant: string, scope: Scope): GraphRequest | null {
+  const { correlation, execution, trace } = scope.req;
+  if (scope.kind === "correlation" && correlation) return { tenant, correlation };
+  if (scope.kind === "execution" && execution) return { tenant, execution };
+  if (scope.kind === "trace" && trace) return { tenant, trace };
   return null;
 }
 
@@ -49,9 +68,13 @@ function ScopeForm() {
       data-testid="replay-scope-form"
       onSubmit={(e) => {
         e.preventDefault();
+        if (kind === "trace") {
+          navigate({ filters: {}, trace: value.trim() });
+          return;
+        }
         const filters =
           kind === "window" ? { since: value.trim(), until: until.trim() } : { [kind]: value.trim() };
-        navigate({ filters });
+        navigate({ filters, trace: null });
       }}
     >
       <label>
@@ -59,6 +82,7 @@ function ScopeForm() {
         <select value={kind} onChange={(e) => setKind(e.target.value as ScopeKind)}>
           <option value="correlation">a correlation chain</option>
           <option value="execution">an execution</option>
+          <option value="trace">a trace</option>
           <option value="window">a time window</option>
         </select>
       </label>
@@ -164,7 +188,7 @@ export function ReplayView() {
   const route = useRoute();
   const { tenant } = useTenant();
   const stats = useStats();
-  const scope = scopeOf(route.filters);
+  const scope = scopeOf(route);
   const [cursor, setCursorState] = useState<Cursor>(null); // null = the end
   const setCursor = (seq: number) => setCursorState({ seq });
   const [playing, setPlaying] = useState(false);
@@ -213,7 +237,7 @@ export function ReplayView() {
       <div className="replay">
         <ScopeForm />
         <EmptyState title="Choose what to replay">
-          <p>Open a correlation chain, an execution or a time window of {tenantLabel(tenant)} — or use “Replay the chain” on an approval case.</p>
+          <p>Open a correlation chain, an execution, a trace or a time window of {tenantLabel(tenant)} — or use “Replay the chain” on an approval case.</p>
         </EmptyState>
       </div>
     );
@@ -290,6 +314,9 @@ export function ReplayView() {
               ...currentRoute(),
               view: "timeline",
               tenant,
+              // The timeline filters by correlation, execution and time, not by trace: a trace's
+              // cursor opens in the tenant's timeline.
+              ...(scope.kind === "trace" ? { filters: {}, trace: null } : {}),
               at: { kind: "time", us: r.cursor.occurred_at_us },
               event: r.cursor.id,
             })}
@@ -299,7 +326,8 @@ export function ReplayView() {
           </a>
         )}
       </div>
-      {r.first_at_us !== null && r.last_at_us !== null && (
+      {/* The histogram counts through the event filter, which has no trace: none for a trace. */}
+      {r.first_at_us !== null && r.last_at_us !== null && scope.kind !== "trace" && (
         <div className="replay-histogram" data-testid="replay-histogram">
           <Histogram
             filter={{ tenant, ...scope.req }}
@@ -333,7 +361,17 @@ export function ReplayView() {
           </li>
         ))}
       </ol>
-      <StatePanel r={r} tenant={tenant} />
+      <div className="replay-body">
+        <StatePanel r={r} tenant={tenant} />
+        <ReplayGraph
+          req={graphRequestOf(tenant, scope)}
+          cursorSeq={r.cursor?.seq ?? null}
+          onSeek={(seq) => {
+            setPlaying(false);
+            setCursor(seq);
+          }}
+        />
+      </div>
     </div>
   );
 }

@@ -11,6 +11,7 @@ import {
   type Transform,
   zoomAt,
 } from "../../lib/graph";
+import { type CursorMarks, FUTURE } from "../../lib/replayGraph";
 
 interface Props {
   graph: Graph;
@@ -23,17 +24,37 @@ interface Props {
   /** Bumped by the Fit button. */
   fitSignal: number;
   onSelect: (node: number | null) => void;
+  /**
+   * A replay cursor (the Replay view): nodes still to come are dimmed, the node at the cursor is
+   * ringed and kept in view. Absent in the Graph view.
+   */
+  cursor?: CursorMarks | null;
 }
 
 const DASH: Record<string, number[]> = { causation: [], parent: [6, 3], sequence: [2, 3] };
+/** Opacity of what is still to come after a replay cursor (nodes and edges; labels a little more). */
+const DIM = 0.2;
+const DIM_TEXT = 0.35;
 
 /**
  * The graph on a 2D canvas: positions and edge routes come from the core, this only maps them
  * to pixels, so 5,000 nodes redraw in a frame. Text drawn on a canvas is inert (never markup).
  * The current transform is published as `data-transform="k x y"`, so a test can find a node's
- * pixel from its layout position.
+ * pixel from its layout position; with a replay cursor, the container publishes the event at the
+ * cursor as `data-cursor-event` (and `data-cursor-past` / `data-cursor-future`, the node counts
+ * drawn as past and dimmed), since pixels are not something a test can read.
  */
-export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCritical, fitSignal, onSelect }: Props) {
+export function GraphCanvas({
+  graph: g,
+  colourBy,
+  dark,
+  selected,
+  path,
+  showCritical,
+  fitSignal,
+  onSelect,
+  cursor = null,
+}: Props) {
   const wrap = useRef<HTMLDivElement>(null);
   const canvas = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState<{ w: number; h: number } | null>(null);
@@ -60,6 +81,20 @@ export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCrit
     if (fitSignal > 0 && size) setT(fitTransform(g, size.w, size.h));
   }, [fitSignal]);
 
+  // The node at the replay cursor stays in view: when the cursor moves off screen, centre it.
+  const cursorAt = cursor?.at ?? null;
+  useEffect(() => {
+    if (cursorAt === null || !size) return;
+    const n = g.nodes[cursorAt];
+    if (!n) return;
+    setT((cur) => {
+      if (!cur) return cur;
+      const [px, py] = [n.x * cur.k + cur.x, n.y * cur.k + cur.y];
+      if (px >= 40 && px <= size.w - 40 && py >= 40 && py <= size.h - 40) return cur;
+      return { k: cur.k, x: size.w / 2 - n.x * cur.k, y: size.h / 2 - n.y * cur.k };
+    });
+  }, [g, cursorAt, sized]);
+
   // Draw.
   useEffect(() => {
     const c = canvas.current;
@@ -70,8 +105,8 @@ export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCrit
     const ctx = c.getContext("2d");
     if (!ctx) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    draw(ctx, g, t, size, { colourBy, dark, selected, path, showCritical, style: getComputedStyle(c) });
-  }, [g, t, size, colourBy, dark, selected, path, showCritical]);
+    draw(ctx, g, t, size, { colourBy, dark, selected, path, showCritical, cursor, style: getComputedStyle(c) });
+  }, [g, t, size, colourBy, dark, selected, path, showCritical, cursor]);
 
   // Wheel zoom needs a non-passive listener to keep the page from scrolling.
   useEffect(() => {
@@ -151,7 +186,14 @@ export function GraphCanvas({ graph: g, colourBy, dark, selected, path, showCrit
   }
 
   return (
-    <div ref={wrap} className="graph-canvas-wrap">
+    <div
+      ref={wrap}
+      className="graph-canvas-wrap"
+      data-testid="graph-canvas-wrap"
+      data-cursor-event={cursor ? (cursor.at === null ? "" : (g.nodes[cursor.at]?.id ?? "")) : undefined}
+      data-cursor-past={cursor ? cursor.past : undefined}
+      data-cursor-future={cursor ? cursor.future : undefined}
+    >
       <canvas
         ref={canvas}
         className="graph-canvas"
@@ -177,6 +219,7 @@ interface DrawOptions {
   selected: number | null;
   path: number[];
   showCritical: boolean;
+  cursor: CursorMarks | null;
   style: CSSStyleDeclaration;
 }
 
@@ -231,9 +274,18 @@ function draw(
       ctx.stroke();
     }
   };
-  strokeEdges((e) => !e.in_cycle, muted, 1.2);
-  strokeEdges((e) => e.in_cycle, danger, 1.6);
-  if (critical.size > 0) strokeEdges((e) => critical.has(`${e.from}>${e.to}`), accent, 2.4);
+  // With a replay cursor, what is still to come is dimmed: an edge is, when either end is.
+  const marks = o.cursor?.marks ?? null;
+  const dimNode = (i: number) => marks !== null && marks[i] === FUTURE;
+  const dimEdge = (e: Graph["edges"][number]) => dimNode(e.from) || dimNode(e.to);
+  if (marks !== null) {
+    ctx.globalAlpha = DIM;
+    strokeEdges(dimEdge, muted, 1.2);
+    ctx.globalAlpha = 1;
+  }
+  strokeEdges((e) => !e.in_cycle && !dimEdge(e), muted, 1.2);
+  strokeEdges((e) => e.in_cycle && !dimEdge(e), danger, 1.6);
+  if (critical.size > 0) strokeEdges((e) => critical.has(`${e.from}>${e.to}`) && !dimEdge(e), accent, 2.4);
   if (onPath.size > 0) strokeEdges((e) => onPath.has(`${e.from}>${e.to}`), highlight, 3.2, []);
   ctx.setLineDash([]);
 
@@ -243,12 +295,14 @@ function draw(
     const n = g.nodes[i];
     if (!n || n.kind === "missing" || !visible(sx(n.x), sy(n.y))) continue;
     const key = colourKey(n, o.colourBy);
-    const fill = key === null ? muted : colourOf(key, o.dark);
+    const fill = `${dimNode(i) ? "d" : "n"}${key === null ? muted : colourOf(key, o.dark)}`;
     const list = byColour.get(fill);
     if (list) list.push(i);
     else byColour.set(fill, [i]);
   }
-  for (const [fill, list] of byColour) {
+  for (const [dimFill, list] of byColour) {
+    const fill = dimFill.slice(1);
+    ctx.globalAlpha = dimFill.startsWith("d") ? DIM : 1;
     ctx.beginPath();
     for (const i of list) {
       const n = g.nodes[i];
@@ -259,9 +313,12 @@ function draw(
     ctx.fillStyle = fill;
     ctx.fill();
   }
+  ctx.globalAlpha = 1;
   const bg = css("--bg", "#ffffff");
-  for (const n of g.nodes) {
-    if (n.kind === "event" || !visible(sx(n.x), sy(n.y))) continue;
+  for (let i = 0; i < g.nodes.length; i++) {
+    const n = g.nodes[i];
+    if (!n || n.kind === "event" || !visible(sx(n.x), sy(n.y))) continue;
+    ctx.globalAlpha = dimNode(i) ? DIM : 1;
     ctx.beginPath();
     ctx.arc(sx(n.x), sy(n.y), r, 0, Math.PI * 2);
     if (n.kind === "missing") {
@@ -282,6 +339,7 @@ function draw(
     ctx.stroke();
     ctx.setLineDash([]);
   }
+  ctx.globalAlpha = 1;
   // The path to the root and the selected node.
   for (const i of o.path) {
     const n = g.nodes[i];
@@ -290,6 +348,15 @@ function draw(
     ctx.arc(sx(n.x), sy(n.y), r + 3, 0, Math.PI * 2);
     ctx.lineWidth = i === o.selected ? 3 : 2;
     ctx.strokeStyle = i === o.selected ? fg : highlight;
+    ctx.stroke();
+  }
+  // The event at the replay cursor: a wide ring in the accent colour.
+  const atNode = o.cursor?.at === null || o.cursor?.at === undefined ? undefined : g.nodes[o.cursor.at];
+  if (atNode) {
+    ctx.beginPath();
+    ctx.arc(sx(atNode.x), sy(atNode.y), r + 7, 0, Math.PI * 2);
+    ctx.lineWidth = 3.5;
+    ctx.strokeStyle = accent;
     ctx.stroke();
   }
 
@@ -309,8 +376,10 @@ function draw(
       const below = n.column % 2 === 1;
       ctx.textBaseline = below ? "top" : "bottom";
       if (i === o.selected) continue; // drawn last, on top
+      ctx.globalAlpha = dimNode(i) ? DIM_TEXT : 1;
       ctx.fillText(fit(ctx, text, room), x, below ? y + r + 4 : y - r - 4);
     }
+    ctx.globalAlpha = 1;
   }
   // The selected node's label in full, on a plate over its neighbours'.
   const s = o.selected === null ? undefined : g.nodes[o.selected];
