@@ -4,7 +4,7 @@
 // show in the open page through the `appended` notices (GET /api/live_appended).
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -159,6 +159,13 @@ test("the Sources view lists a new token (never its text) and a watched file's c
     { timeout: 10_000 },
   );
   assert.match((await watchedRow.textContent()) ?? "", /app\.ndjson/);
+
+  // A line the watcher must refuse: listed under its origin, with the reason, as text.
+  appendFileSync(file, `{"id": "broken", ${XSS}\n`);
+  const refusal = page.getByTestId("sources-error-row").filter({ hasText: "app.ndjson" });
+  await refusal.waitFor({ timeout: 10_000 });
+  assert.match((await refusal.textContent()) ?? "", /app\.ndjson\s*1/);
+  assert.equal(await page.locator("img").count(), 0);
   await page.screenshot({ path: screenshotPath("browser-sources.png") });
 
   // And the watcher's events reached the timeline as well, again without a reload.
