@@ -99,6 +99,37 @@ test("events another process appends show in the open timeline without a reload"
   await page.screenshot({ path: screenshotPath("browser-live.png") });
 });
 
+test("a refresh keeps the scroll position of a longer list", async () => {
+  const busiest = server.stats().tenants.reduce((a, b) => (b.events > a.events ? b : a));
+  await page.goto(`${server.url}/#/timeline?tenant=${busiest.tenant}`);
+  await page.getByTestId("timeline-row").first().waitFor();
+  const total = await shownTotal();
+  const body = page.getByTestId("timeline-body");
+  await body.evaluate((el) => {
+    el.scrollTop = 600;
+  });
+  await sleep(200);
+  const topBefore = await body.evaluate((el) => el.scrollTop);
+  assert.ok(topBefore > 300, `scrolled: ${topBefore}`);
+  const line = JSON.stringify({
+    id: "live-far", type: "live.test", time: "2030-01-01T00:00:00Z",
+    tenant: busiest.tenant, source: "live-test", data: {},
+  });
+  const file = join(scratch, "far.ndjson");
+  writeFileSync(file, `${line}\n`);
+  cli("ingest", file);
+  await page.waitForFunction(
+    (n) => (document.querySelector('[data-testid="timeline-count"]')?.textContent ?? "").startsWith(`${n} events`),
+    total + 1,
+    { timeout: 5000 },
+  );
+  await sleep(300);
+  assert.equal(await body.evaluate((el) => el.scrollTop), topBefore, "the list did not move");
+  // Back to the live tenant for the next test.
+  await page.goto(`${server.url}/#/timeline?tenant=${TENANT}`);
+  await row("live-new-1").waitFor();
+});
+
 test("paused, new events are counted but held back; resume shows them", async () => {
   await page.getByTestId("live-toggle").click();
   await page.getByText("Paused ·").waitFor();
