@@ -255,3 +255,39 @@ pub async fn replay(
     let req = req.unwrap_or_default();
     state.read(move |s| api::replay(s, &req)).await
 }
+
+/// `api::live_status`. The window runs no live writer of its own (`writer` is null): what
+/// `trailview listen` / `watch` / `serve --ingest` left in the store is what it shows.
+#[tauri::command]
+pub async fn live_status(state: State<'_, AppState>) -> Result<api::LiveStatus, ApiError> {
+    state.read(|s| api::live_status(s, None)).await
+}
+
+/// The Tauri event carrying `api::AppendedNotice {from_seq, to_seq}` when events were committed
+/// by any process (this window, `trailview listen`, `watch`, `ingest`), at most every 150 ms.
+pub const APPENDED: &str = "appended";
+
+/// Emits [`APPENDED`] for the life of the window, from a thread of its own running the core's
+/// `api::AppendedFollower` (the same follower `trailview serve`'s Server-Sent Events use). Until
+/// the store can be opened (it may still be being created) it tries again every half second.
+pub fn spawn_appended_notices(app: AppHandle, db_path: std::path::PathBuf) {
+    let spawned = std::thread::Builder::new()
+        .name("appended-notices".into())
+        .spawn(move || {
+            let follower = loop {
+                match api::AppendedFollower::open(&db_path) {
+                    Ok(f) => break f,
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(500)),
+                }
+            };
+            let never = std::sync::atomic::AtomicBool::new(false);
+            // A window that is closing cannot hear it; the follower goes on until the app ends.
+            follower.run(&never, |n| {
+                let _ = app.emit(APPENDED, n);
+                true
+            });
+        });
+    if let Err(e) = spawned {
+        eprintln!("trailview: no live notices (cannot start their thread: {e})");
+    }
+}

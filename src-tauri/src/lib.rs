@@ -37,12 +37,14 @@ pub fn run() -> anyhow::Result<()> {
     } else {
         FirstRun::Demo(trailview_core::api::DEFAULT_DEMO_EVENTS)
     };
-    let state = AppState::open(trailview_core::default_store_path(), first_run);
+    let db_path = trailview_core::default_store_path();
+    let state = AppState::open(db_path.clone(), first_run);
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
-        .setup(|app| {
+        .setup(move |app| {
             app.set_menu(menu(app.handle())?)?;
+            commands::spawn_appended_notices(app.handle().clone(), db_path);
             Ok(())
         })
         .on_menu_event(|app, event| {
@@ -72,6 +74,7 @@ pub fn run() -> anyhow::Result<()> {
             commands::approvals,
             commands::executions,
             commands::replay,
+            commands::live_status,
         ])
         .run(tauri::generate_context!())
         .context("running the Trailview window")

@@ -3,6 +3,7 @@ import { useBackend } from "./backend";
 import { AlertsBanner } from "./components/AlertsBanner";
 import { Drawer } from "./components/Drawer";
 import { KeysDialog } from "./components/KeysDialog";
+import { LiveController } from "./components/LiveController";
 import { Rail } from "./components/Rail";
 import { FILTER_INPUT_ID, TopBar } from "./components/TopBar";
 import { ImportController } from "./import/Importer";
@@ -14,6 +15,7 @@ import { ApprovalsView } from "./views/ApprovalsView";
 import { IntegrityView } from "./views/IntegrityView";
 import { PlannedView } from "./views/PlannedView";
 import { ReplayView } from "./views/ReplayView";
+import { SourcesView } from "./views/SourcesView";
 import { TimelineView } from "./views/TimelineView";
 
 /** True when a key press belongs to a text field (so `/` and `?` are typed, not commands). */
@@ -110,6 +112,8 @@ export function App() {
             <ReplayView />
           ) : view === "integrity" ? (
             <IntegrityView />
+          ) : view === "sources" ? (
+            <SourcesView />
           ) : (
             <PlannedView view={view} />
           )}
@@ -117,6 +121,7 @@ export function App() {
       </div>
       {drawerOpen && <Drawer />}
       <KeysDialog />
+      <LiveController />
     </div>
   );
 }

@@ -95,24 +95,18 @@ pub async fn live_status(State(ing): State<Ingest>) -> Response {
     }
 }
 
-/// How often `live_appended` looks at the store's last `seq`.
-const APPENDED_TICK: std::time::Duration = std::time::Duration::from_millis(150);
-
 /// `GET /api/live_appended`: Server-Sent Events. First `ready` with `{"last_seq"}`, then an
 /// `appended` event `{"from_seq","to_seq"}` (an [`trailview_core::api::AppendedNotice`]) at
 /// most every 150 ms while the log grows — whichever process appends (this server's writer,
-/// `trailview listen`, `watch`, `ingest`): it watches the store's committed `last_seq`.
+/// `trailview listen`, `watch`, `ingest`): [`AppendedFollower`] watches the store's committed
+/// `last_seq` (the desktop shell uses the same follower).
 pub async fn live_appended(State(ing): State<Ingest>) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
+    use trailview_core::api::{AppendedFollower, APPENDED_TICK};
     let path = ing.path.clone();
     let mut closing = ing.closing.clone();
-    let last = |path: std::path::PathBuf| async move {
-        tokio::task::spawn_blocking(move || Store::open_read_only(&path).map(|s| s.last_seq()))
-            .await
-            .ok()
-            .and_then(Result::ok)
-    };
-    let Some(start) = last(path.clone()).await else {
+    let opened = tokio::task::spawn_blocking(move || AppendedFollower::open(&path)).await;
+    let Ok(Ok(mut follower)) = opened else {
         return error(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",
@@ -123,12 +117,11 @@ pub async fn live_appended(State(ing): State<Ingest>) -> Response {
     tokio::spawn(async move {
         let ready = Event::default()
             .event("ready")
-            .json_data(serde_json::json!({ "last_seq": start }))
+            .json_data(serde_json::json!({ "last_seq": follower.last_seq() }))
             .expect("serializes");
         if tx.send(Ok(ready)).await.is_err() {
             return;
         }
-        let mut seen = start;
         let mut tick = tokio::time::interval(APPENDED_TICK);
         loop {
             tokio::select! {
@@ -138,15 +131,17 @@ pub async fn live_appended(State(ing): State<Ingest>) -> Response {
             if tx.is_closed() {
                 return;
             }
-            let Some(now) = last(path.clone()).await else {
-                continue;
+            // SQLite off the async workers; the follower comes back with the answer.
+            let Ok((f, polled)) = tokio::task::spawn_blocking(move || {
+                let polled = follower.poll();
+                (follower, polled)
+            })
+            .await
+            else {
+                return;
             };
-            if now > seen {
-                let n = trailview_core::api::AppendedNotice {
-                    from_seq: seen + 1,
-                    to_seq: now,
-                };
-                seen = now;
+            follower = f;
+            if let Ok(Some(n)) = polled {
                 let ev = Event::default()
                     .event("appended")
                     .json_data(n)

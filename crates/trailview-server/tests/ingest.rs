@@ -312,3 +312,60 @@ async fn live_appended_pushes_a_notice_after_a_commit() {
         .expect("the server stops")
         .unwrap();
 }
+
+/// Without `--ingest` too: appends by another writer of the store (here a second connection,
+/// as `trailview ingest` / `listen` / `watch` are) reach an open browser tab.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_appended_announces_appends_of_another_writer_without_ingest() {
+    let r = start(false).await;
+    let mut s = TcpStream::connect(r.addr).await.unwrap();
+    let req = format!(
+        "GET /api/live_appended HTTP/1.1\r\nHost: {}\r\nAccept: text/event-stream\r\n\r\n",
+        r.addr
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut seen = String::new();
+    read_until(&mut s, &mut seen, "event: ready").await;
+    let path = r.dir.path().join("t.db");
+    tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&path).unwrap();
+        let nd = format!(
+            "{}\n{}\n{}\n",
+            spine("o1", "acme"),
+            spine("o2", "acme"),
+            spine("o3", "globex")
+        );
+        trailview_core::ingest::ingest_reader(
+            &mut store,
+            std::io::Cursor::new(nd.into_bytes()),
+            "other",
+            None,
+            &Default::default(),
+            &mut |_| {},
+        )
+        .unwrap();
+    })
+    .await
+    .unwrap();
+    read_until(&mut s, &mut seen, "event: appended\ndata: ").await;
+    read_until(&mut s, &mut seen, "}\n").await;
+    let data = seen
+        .lines()
+        .skip_while(|l| *l != "event: appended")
+        .nth(1)
+        .unwrap();
+    let notice: Value = serde_json::from_str(data.strip_prefix("data: ").unwrap()).unwrap();
+    assert_eq!(notice, json!({"from_seq": 1, "to_seq": 3}));
+    let (st, v) = get(r.addr, "/api/live_status").await;
+    assert_eq!(st, 200);
+    assert_eq!(v["last_seq"], 3);
+    assert_eq!(v["writer"], Value::Null);
+    assert_eq!(v["tokens"][0]["label"], "test");
+    assert_eq!(v["tokens"][0]["tenants"], json!(["acme", "globex"]));
+    assert!(
+        !v.to_string().contains(&r.token[3..]),
+        "the token never leaves the store"
+    );
+    drop(s);
+    r.stop().await;
+}

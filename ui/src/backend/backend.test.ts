@@ -186,3 +186,77 @@ describe("every operation crosses with its docs/API.md name and parameters", () 
     expect(seen).toEqual([]);
   });
 });
+
+describe("appended notices", () => {
+  /** A stand-in EventSource the test drives (the real one is exercised by the browser test). */
+  class FakeSource {
+    url: string;
+    closed = false;
+    private listeners = new Map<string, Set<(e: Event) => void>>();
+    constructor(url: string) {
+      this.url = url;
+    }
+    addEventListener(type: string, l: (e: Event) => void) {
+      if (!this.listeners.has(type)) this.listeners.set(type, new Set());
+      this.listeners.get(type)?.add(l);
+    }
+    removeEventListener(type: string, l: (e: Event) => void) {
+      this.listeners.get(type)?.delete(l);
+    }
+    close() {
+      this.closed = true;
+    }
+    emit(type: string, data: unknown) {
+      const e = new MessageEvent(type, { data: JSON.stringify(data) });
+      for (const l of this.listeners.get(type) ?? []) l(e);
+    }
+  }
+
+  it("HTTP: reads /api/live_appended, covers a reconnect's gap once, and closes on unsubscribe", () => {
+    let source: FakeSource | null = null;
+    const backend = new HttpBackend("http://x", fetch, (url) => (source = new FakeSource(url)));
+    const got: unknown[] = [];
+    const stop = backend.onAppended((n) => got.push(n));
+    const s = source as unknown as FakeSource;
+    expect(s.url).toBe("http://x/api/live_appended");
+    s.emit("ready", { last_seq: 10 });
+    s.emit("appended", { from_seq: 11, to_seq: 12 });
+    // The connection dropped and came back: 13..15 were appended meanwhile.
+    s.emit("ready", { last_seq: 15 });
+    s.emit("appended", { from_seq: 16, to_seq: 16 });
+    s.emit("ready", { last_seq: 16 }); // nothing missed: nothing announced
+    s.emit("appended", { bogus: true });
+    expect(got).toEqual([
+      { from_seq: 11, to_seq: 12 },
+      { from_seq: 13, to_seq: 15 },
+      { from_seq: 16, to_seq: 16 },
+    ]);
+    stop();
+    expect(s.closed).toBe(true);
+    s.emit("appended", { from_seq: 17, to_seq: 17 });
+    expect(got).toHaveLength(3);
+  });
+
+  it("Tauri: the `appended` event, and `live_status` as a command", async () => {
+    const handlers: Record<string, (e: { payload: unknown }) => void> = {};
+    const listen: Listen = async (event, handler) => {
+      handlers[event] = handler as (e: { payload: unknown }) => void;
+      return () => delete handlers[event];
+    };
+    const calls: string[] = [];
+    const invoke: Invoke = async <T,>(command: string) => {
+      calls.push(command);
+      return { last_seq: 3 } as T;
+    };
+    const backend = new TauriBackend(invoke, listen);
+    const got: unknown[] = [];
+    const stop = backend.onAppended((n) => got.push(n));
+    await Promise.resolve();
+    handlers.appended?.({ payload: { from_seq: 1, to_seq: 3 } });
+    expect(got).toEqual([{ from_seq: 1, to_seq: 3 }]);
+    expect((await backend.liveStatus()).last_seq).toBe(3);
+    expect(calls).toEqual(["live_status"]);
+    stop();
+    expect(handlers.appended).toBeUndefined();
+  });
+});

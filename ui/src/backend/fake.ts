@@ -22,6 +22,8 @@ import type { EventsRequest } from "../bindings/EventsRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
+import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { LiveStatus } from "../bindings/LiveStatus";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -275,5 +277,37 @@ export class FakeBackend implements Backend {
 
   onOpenRequest(): () => void {
     return () => {};
+  }
+
+  /** What `liveStatus` answers (default: nothing live); tests set it. */
+  live: LiveStatus = {
+    last_seq: 0,
+    writer: null,
+    watched_files: [],
+    errors: [],
+    active_tokens: 0,
+    tokens: [],
+  };
+
+  async liveStatus(): Promise<LiveStatus> {
+    return { ...this.live, last_seq: this.store.reduce((m, e) => Math.max(m, e.seq), 0) };
+  }
+
+  private appendedHandlers = new Set<(notice: AppendedNotice) => void>();
+
+  onAppended(handler: (notice: AppendedNotice) => void): () => void {
+    this.appendedHandlers.add(handler);
+    return () => this.appendedHandlers.delete(handler);
+  }
+
+  /** Appends events (as another process would) and announces them as the backends do. */
+  append(events: StoredEvent[]): void {
+    if (events.length === 0) return;
+    this.store = [...this.store, ...events].sort(
+      (a, b) => a.occurred_at_us - b.occurred_at_us || a.seq - b.seq,
+    );
+    const seqs = events.map((e) => e.seq);
+    const notice = { from_seq: Math.min(...seqs), to_seq: Math.max(...seqs) };
+    for (const h of this.appendedHandlers) h(notice);
   }
 }

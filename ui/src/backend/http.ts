@@ -19,6 +19,8 @@ import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
+import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { LiveStatus } from "../bindings/LiveStatus";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -46,6 +48,11 @@ export class HttpBackend implements Backend {
   constructor(
     private readonly base = "",
     private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
+    /** The `EventSource` constructor, injectable so tests need no server. */
+    private readonly eventSource: ((url: string) => EventSourceLike) | null = typeof EventSource ===
+    "undefined"
+      ? null
+      : (url) => new EventSource(url),
   ) {}
 
   appInfo(): Promise<AppInfo> {
@@ -137,6 +144,46 @@ export class HttpBackend implements Backend {
     return () => {};
   }
 
+  liveStatus(): Promise<LiveStatus> {
+    return this.get<LiveStatus>("live_status");
+  }
+
+  onAppended(handler: (notice: AppendedNotice) => void): () => void {
+    if (!this.eventSource) return () => {};
+    // EventSource reconnects by itself after a dropped connection. Each connection starts with
+    // `ready {last_seq}`: appends made while it was down are announced from that.
+    const source = this.eventSource(`${this.base}/api/live_appended`);
+    let seen: number | null = null;
+    const parse = (e: Event): Record<string, unknown> | null => {
+      try {
+        const v: unknown = JSON.parse((e as MessageEvent<string>).data);
+        return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : null;
+      } catch {
+        return null;
+      }
+    };
+    const onReady = (e: Event) => {
+      const last = parse(e)?.last_seq;
+      if (typeof last !== "number") return;
+      if (seen !== null && last > seen) handler({ from_seq: seen + 1, to_seq: last });
+      seen = seen === null ? last : Math.max(seen, last);
+    };
+    const onAppended = (e: Event) => {
+      const n = parse(e);
+      if (typeof n?.from_seq !== "number" || typeof n.to_seq !== "number") return;
+      const from = seen !== null ? Math.max(n.from_seq, seen + 1) : n.from_seq;
+      seen = Math.max(seen ?? 0, n.to_seq);
+      if (from <= n.to_seq) handler({ from_seq: from, to_seq: n.to_seq });
+    };
+    source.addEventListener("ready", onReady);
+    source.addEventListener("appended", onAppended);
+    return () => {
+      source.removeEventListener("ready", onReady);
+      source.removeEventListener("appended", onAppended);
+      source.close();
+    };
+  }
+
   private get<T>(command: string, params?: Record<string, string>): Promise<T> {
     const query =
       params && Object.keys(params).length > 0 ? `?${new URLSearchParams(params).toString()}` : "";
@@ -175,4 +222,11 @@ export class HttpBackend implements Backend {
     }
     return body as T;
   }
+}
+
+/** What {@link HttpBackend} needs of an `EventSource`. */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (e: Event) => void): void;
+  removeEventListener(type: string, listener: (e: Event) => void): void;
+  close(): void;
 }

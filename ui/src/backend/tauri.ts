@@ -21,6 +21,8 @@ import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
+import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { LiveStatus } from "../bindings/LiveStatus";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -133,6 +135,15 @@ export class TauriBackend implements Backend {
       }),
     ];
     return () => stops.forEach((stop) => stop());
+  }
+
+  liveStatus(): Promise<LiveStatus> {
+    return this.call<LiveStatus>("live_status");
+  }
+
+  onAppended(handler: (notice: AppendedNotice) => void): () => void {
+    // Emitted by the shell's follower thread (the core's AppendedFollower), for any process.
+    return this.subscribe<AppendedNotice>("appended", handler);
   }
 
   /** Listens to a Tauri event; the returned function stops listening, even before it started. */

@@ -32,6 +32,8 @@ import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
+import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { LiveStatus } from "../bindings/LiveStatus";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
@@ -95,6 +97,17 @@ export interface Backend {
    * neither and never calls them.
    */
   onOpenRequest(handlers: { menu: () => void; drop: (paths: string[]) => void }): () => void;
+  /**
+   * Live ingest as the sources panel shows it: watched files' checkpoints, refusals per live
+   * origin, tokens (never the token text), and this process's writer counters when it has one.
+   */
+  liveStatus(): Promise<LiveStatus>;
+  /**
+   * Calls `handler` with each `appended` notice (`seq`s `from_seq..=to_seq` were committed, by
+   * any process writing the store; at most one every 150 ms); returns the unsubscribe function.
+   * HTTP: Server-Sent Events of `GET /api/live_appended`; Tauri: the `appended` event.
+   */
+  onAppended(handler: (notice: AppendedNotice) => void): () => void;
 }
 
 /**

@@ -153,7 +153,35 @@ export type WindowAction =
     }
   | { type: "request"; key: string; dir: LoadDir }
   | { type: "loaded"; key: string; dir: LoadDir; page: EventPage; limit: number }
-  | { type: "failed"; key: string; dir: LoadDir | "anchor"; error: unknown };
+  | { type: "failed"; key: string; dir: LoadDir | "anchor"; error: unknown }
+  | {
+      type: "refreshed";
+      key: string;
+      /** The row the page was asked from (inclusive); `null`: from the first match. */
+      start: Pick<StoredEvent, "occurred_at_us" | "seq"> | null;
+      /** The page from `start` on, ascending, as the store answers now. */
+      page: EventPage;
+      limit: number;
+    };
+
+/**
+ * The live refresh's request: the rows from `rows[from]` on (what is on screen), as they are
+ * now — events appended since, among them, included. `start` is where the answer is merged.
+ */
+export function refreshRequest(
+  filter: EventFilter,
+  w: EventWindow,
+  from: number,
+  limit = PAGE_SIZE,
+): { req: EventsRequest; start: StoredEvent | null } | null {
+  if (w.status !== "ready") return null;
+  const i = Math.max(0, Math.min(from, w.rows.length - 1));
+  const row = w.rows[i];
+  // At the very first match, events that now sort before it belong on screen too.
+  if (!row || (i === 0 && !w.hasBefore)) return { req: { ...filter, limit }, start: null };
+  // Strictly after (t, seq - 1): the row itself and anything newer at the same instant.
+  return { req: { ...filter, after: `${row.occurred_at_us}:${row.seq - 1}`, limit }, start: row };
+}
 
 export function reduceWindow(
   w: EventWindow,
@@ -212,7 +240,68 @@ export function reduceWindow(
       };
     case "loaded":
       return action.dir === "after" ? append(w, action, maxRows) : prepend(w, action, maxRows);
+    case "refreshed":
+      return refreshed(w, action, maxRows);
   }
+}
+
+/**
+ * Splices a live refresh into the window: the rows before `start` stay as they are (nothing
+ * above the screen moves), the page replaces the rows it covers, the rows after it stay. A
+ * page shorter than `limit` reached the last match, so nothing after it remains.
+ */
+function refreshed(
+  w: EventWindow,
+  action: {
+    start: Pick<StoredEvent, "occurred_at_us" | "seq"> | null;
+    page: EventPage;
+    limit: number;
+  },
+  maxRows: number,
+): EventWindow {
+  const { start } = action;
+  const head = start ? w.rows.filter((r) => compareEvents(r, start) < 0) : [];
+  const prev = head[head.length - 1];
+  const page = prev
+    ? action.page.events.filter((e) => compareEvents(e, prev) > 0)
+    : action.page.events;
+  const full = action.page.events.length >= action.limit;
+  const lastNew = page[page.length - 1];
+  const tail = full
+    ? lastNew
+      ? w.rows.filter((r) => compareEvents(r, lastNew) > 0)
+      : w.rows.slice(head.length)
+    : [];
+  let rows = [...head, ...page, ...tail];
+  const total = action.page.total;
+  // New matches are counted as after rows[0] (appends are; a late arrival before a window that
+  // does not start at the first match puts the row readout off by one each).
+  let fromEnd =
+    w.fromEnd !== null && w.total !== null
+      ? Math.min(total, Math.max(rows.length, w.fromEnd + (total - w.total)))
+      : null;
+  if (!start) fromEnd = total; // the window starts at the first match
+  let { frontShift, anchorIndex, hasBefore } = w;
+  const drop = overflow(rows.length, maxRows);
+  if (drop > 0) {
+    rows = rows.slice(drop);
+    if (fromEnd !== null) fromEnd -= drop;
+    frontShift -= drop;
+    anchorIndex -= drop;
+    hasBefore = true;
+  }
+  return {
+    ...w,
+    rows,
+    total,
+    fromEnd,
+    frontShift,
+    anchorIndex,
+    hasBefore,
+    // A full page may have more after it (new events past the old last row, too): the ordinary
+    // "load after" brings them when the view nears the end.
+    hasAfter: full,
+  };
 }
 
 function append(

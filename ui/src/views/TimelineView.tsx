@@ -17,12 +17,14 @@ import { CopyButton } from "../components/CopyButton";
 import { SourceTag } from "../components/SourceTag";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Histogram } from "../components/Histogram";
+import { LiveIndicator } from "../components/LiveController";
 import { tenantLabel, useAppInfo, useTenant } from "../data/queries";
 import { toEventFilter, withoutTimeRange } from "../lib/filters";
 import { type Anchor, firstIndex, MAX_ROWS } from "../lib/paging";
 import { rowText } from "../lib/rows";
 import { boundToUs, localOffsetMinutes, formatOffset, parseRfc3339Us, toRfc3339Utc } from "../lib/time";
 import { navigate, useRoute } from "../state/route";
+import { useLive } from "../state/live";
 import { useUi } from "../state/ui";
 import { EmptyStore } from "./timeline/EmptyStore";
 import { useEventWindow } from "./timeline/useEventWindow";
@@ -98,10 +100,14 @@ function Timeline({ tenant, stats }: { tenant: string; stats: Stats }) {
     arrivedWithEvent && route.at === null && route.event !== null && linked.isPending;
 
   const anchor = route.at ?? START;
-  const { window: w, load, reanchor } = useEventWindow(
+  // Followed live, the store's growth is spliced into the rows on screen (below); without
+  // notices, a grown store re-anchors the window.
+  const live = useLive((s) => s.connected);
+  const [liveVersion] = useState(stats.last_seq);
+  const { window: w, load, reanchor, refresh } = useEventWindow(
     waitingForPlace ? null : filter,
     anchor,
-    stats.last_seq,
+    live ? liveVersion : stats.last_seq,
   );
   const rows = w.rows;
 
@@ -201,6 +207,29 @@ function Timeline({ tenant, stats }: { tenant: string; stats: Stats }) {
         }
       : null;
   const base = firstIndex(w);
+
+  // ---- live: re-read what is on screen on each applied notice batch --------------------------
+  const tick = useLive((s) => s.tick);
+  const liveAt = useRef({ firstVisible, hasAfter: w.hasAfter });
+  liveAt.current = { firstVisible, hasAfter: w.hasAfter };
+  const seenTick = useRef(tick);
+  useEffect(() => {
+    if (tick === seenTick.current) return;
+    seenTick.current = tick;
+    const el = body.current;
+    // At the bottom of the last rows: stay there as rows arrive (tail -f); elsewhere, stay put.
+    const follow =
+      !liveAt.current.hasAfter &&
+      el !== null &&
+      el.scrollTop + el.clientHeight >= el.scrollHeight - ROW_HEIGHT;
+    void refresh(liveAt.current.firstVisible).then(() => {
+      if (!follow) return;
+      requestAnimationFrame(() => {
+        const n = rowsRef.current.length;
+        if (n > 0) virtualizer.scrollToIndex(n - 1, { align: "end" });
+      });
+    });
+  }, [tick, refresh, virtualizer]);
 
   const goEdge = useCallback(
     (edge: "first" | "last") => {
@@ -352,6 +381,7 @@ function Timeline({ tenant, stats }: { tenant: string; stats: Stats }) {
           ) : null}
         </p>
         <div className="tl-tools">
+          <LiveIndicator />
           <button type="button" className="button button-small" onClick={() => goEdge("first")} title="First event (Home)">
             First
           </button>

@@ -30,6 +30,26 @@ pub struct LiveStatus {
     /// Write tokens that are not revoked.
     #[ts(type = "number")]
     pub active_tokens: u64,
+    /// Every write token, oldest first, revoked ones too (never the token itself: the store
+    /// keeps only its hash).
+    pub tokens: Vec<TokenView>,
+}
+
+/// A write token as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct TokenView {
+    /// Its number (`trailview token revoke ID`).
+    #[ts(type = "number")]
+    pub id: i64,
+    /// Its note.
+    pub label: String,
+    /// The tenants it may write (`""`: personal events).
+    pub tenants: Vec<String>,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it was revoked (RFC 3339), if it was.
+    pub revoked_at: Option<String>,
 }
 
 /// Counters of a live writer.
@@ -188,11 +208,97 @@ pub fn live_status(store: &Store, writer: Option<WriterStatus>) -> Result<LiveSt
             |r| r.get(0),
         )
         .map_err(sql)?;
+    let tokens = crate::live::tokens::list(store)
+        .map_err(|e| ApiError::new(e.code(), e.to_string()))?
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id,
+            label: t.label,
+            tenants: t.tenants,
+            created_at: crate::time::format_us(t.created_at),
+            revoked_at: t.revoked_at.map(crate::time::format_us),
+        })
+        .collect();
     Ok(LiveStatus {
         last_seq: store.last_seq(),
         writer,
         watched_files,
         errors,
         active_tokens: active_tokens as u64,
+        tokens,
     })
+}
+
+/// How often [`AppendedFollower`] is meant to be polled: notices are at most this far apart.
+pub const APPENDED_TICK: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// Follows a store's committed `last_seq`, whichever process appends (this one's writer,
+/// `trailview listen`, `watch`, `ingest`): the source of `appended` notices for the HTTP
+/// server's Server-Sent Events and the desktop's Tauri events alike.
+///
+/// It keeps one read-only connection and reads `meta.last_seq` on each [`poll`](Self::poll):
+/// each read is its own short transaction, so it sees every commit and holds no snapshot that
+/// would keep a WAL checkpoint from finishing.
+pub struct AppendedFollower {
+    store: Store,
+    seen: i64,
+}
+
+impl AppendedFollower {
+    /// Starts at the store's current `last_seq` (nothing before it is announced).
+    pub fn open(path: &std::path::Path) -> Result<AppendedFollower, ApiError> {
+        let store = Store::open_read_only(path)?;
+        let mut f = AppendedFollower { store, seen: 0 };
+        f.seen = f.committed()?;
+        Ok(f)
+    }
+
+    /// The last `seq` announced (or the starting point).
+    pub fn last_seq(&self) -> i64 {
+        self.seen
+    }
+
+    fn committed(&self) -> Result<i64, ApiError> {
+        let v: Option<i64> = self
+            .store
+            .conn()
+            .query_row("SELECT value FROM meta WHERE key = 'last_seq'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|e| ApiError::from(crate::store::StoreError::from(e)))?;
+        Ok(v.unwrap_or(0))
+    }
+
+    /// `Some` when events were committed since the last call (or since [`open`](Self::open)).
+    pub fn poll(&mut self) -> Result<Option<AppendedNotice>, ApiError> {
+        let now = self.committed()?;
+        if now <= self.seen {
+            return Ok(None);
+        }
+        let n = AppendedNotice {
+            from_seq: self.seen + 1,
+            to_seq: now,
+        };
+        self.seen = now;
+        Ok(Some(n))
+    }
+
+    /// Polls every [`APPENDED_TICK`] and hands each notice to `notify` until `stop` is set or
+    /// `notify` answers `false` (nobody listens any more). A failed read is retried on the next
+    /// tick (the store may be busy being checkpointed or replaced for a moment).
+    pub fn run(
+        mut self,
+        stop: &std::sync::atomic::AtomicBool,
+        mut notify: impl FnMut(AppendedNotice) -> bool,
+    ) {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            std::thread::sleep(APPENDED_TICK);
+            if let Ok(Some(n)) = self.poll() {
+                if !notify(n) {
+                    return;
+                }
+            }
+        }
+    }
 }

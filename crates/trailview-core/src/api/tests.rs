@@ -617,6 +617,7 @@ fn typescript_bindings_are_current() {
     check.one::<WatchedFile>();
     check.one::<SourceErrors>();
     check.one::<AppendedNotice>();
+    check.one::<TokenView>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {
@@ -672,4 +673,50 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[test]
+fn appended_follower_announces_commits_of_another_connection_once() {
+    let (dir, mut store) = store_with(20);
+    let path = dir.path().join("store.db");
+    let mut f = AppendedFollower::open(&path).unwrap();
+    assert_eq!(f.last_seq(), store.last_seq());
+    assert_eq!(f.poll().unwrap(), None, "nothing new yet");
+    let before = store.last_seq();
+    let line =
+        br#"{"id":"live-1","type":"x.y","time":"2026-05-05T00:00:00Z","tenant":"t","data":{}}"#;
+    let opts = IngestOptions::default();
+    ingest::ingest_reader(
+        &mut store,
+        Cursor::new(line.to_vec()),
+        "live",
+        None,
+        &opts,
+        &mut |_| {},
+    )
+    .unwrap();
+    assert_eq!(store.last_seq(), before + 1);
+    assert_eq!(
+        f.poll().unwrap(),
+        Some(AppendedNotice {
+            from_seq: before + 1,
+            to_seq: before + 1
+        })
+    );
+    assert_eq!(f.poll().unwrap(), None, "each append is announced once");
+}
+
+#[test]
+fn live_status_lists_tokens_but_never_the_token() {
+    let (_dir, mut store) = empty();
+    let (token, _) =
+        crate::live::tokens::create(&mut store, &["acme".into()], "ci runner", RECEIVED_AT)
+            .unwrap();
+    let st = live_status(&store, None).unwrap();
+    assert_eq!(st.active_tokens, 1);
+    assert_eq!(st.tokens.len(), 1);
+    assert_eq!(st.tokens[0].label, "ci runner");
+    assert_eq!(st.tokens[0].tenants, vec!["acme".to_string()]);
+    assert_eq!(st.tokens[0].created_at, "2026-05-05T00:00:00.000000Z");
+    assert!(!serde_json::to_string(&st).unwrap().contains(&token[3..]));
 }

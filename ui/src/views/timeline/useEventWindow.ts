@@ -14,6 +14,7 @@ import {
   PAGE_SIZE,
   prevRequest,
   reduceWindow,
+  refreshRequest,
 } from "../../lib/paging";
 
 /**
@@ -32,6 +33,11 @@ export function useEventWindow(
   load: (dir: LoadDir, force?: boolean) => void;
   /** Anchors again (after an anchor error). */
   reanchor: () => void;
+  /**
+   * Live: re-reads the rows from index `from` on (what is on screen) and splices them in,
+   * keeping the rows above, the scroll position and the selection; resolves when applied.
+   */
+  refresh: (from: number) => Promise<void>;
 } {
   const backend = useBackend();
   const queryClient = useQueryClient();
@@ -94,5 +100,22 @@ export function useEventWindow(
     [filter, key, fetchPage],
   );
 
-  return { window: state, load, reanchor: bumpAttempt };
+  const refresh = useCallback(
+    async (from: number) => {
+      const w = latest.current;
+      if (!filter || w.key !== key) return;
+      const r = refreshRequest(filter, w, from, PAGE_SIZE);
+      if (!r) return;
+      try {
+        // Straight to the backend: a cached page is exactly what this must not answer.
+        const page = await backend.events(r.req);
+        dispatch({ type: "refreshed", key, start: r.start, page, limit: PAGE_SIZE });
+      } catch {
+        // The next notice tries again; the rows on screen stay as they were.
+      }
+    },
+    [backend, filter, key],
+  );
+
+  return { window: state, load, reanchor: bumpAttempt, refresh };
 }
