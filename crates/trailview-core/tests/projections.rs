@@ -1072,14 +1072,23 @@ proptest! {
 }
 
 #[test]
-fn opening_a_store_for_the_ui_catches_its_projection_up() {
+fn opening_a_store_for_the_ui_catches_its_projection_up_in_the_background() {
     let (dir, mut store) = temp_store();
     append_without_catch_up(&mut store, &approval_flow("acme", "x11", 0.0));
     drop(store);
     let path = dir.path().join("store.db");
     let shared = api::SharedStore::open(&path).unwrap();
+    // Opening does not wait for it; the background catch-up (serve and the app start it) does.
+    shared.catch_up_in_background();
     let ro = Store::open_read_only(&path).unwrap();
-    assert_eq!(projections::cursor(&ro).unwrap(), Some(6));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while projections::cursor(&ro).unwrap() != Some(6) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "caught up within 20 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let r = shared
         .read(|s| {
             api::approvals(
