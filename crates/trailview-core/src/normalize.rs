@@ -1400,8 +1400,8 @@ const IRREGULAR_PAST: &[&str] = &[
     "Written",
 ];
 
-/// Aximo EVENT_MODEL v1.0 §3.
-const AXIMO_CATALOG: &[&str] = &[
+/// Aximo EVENT_MODEL v1.0 §3: the catalog of Aximo event types.
+pub const AXIMO_CATALOG: &[&str] = &[
     "execution_triggered",
     "execution_processing",
     "execution_completed",

@@ -123,35 +123,20 @@ pub struct Fact {
     pub to_version: Option<String>,
 }
 
-/// The Aximo EVENT_MODEL v1.0 catalog (seed 001 §3).
-pub const AXIMO_TYPES: [&str; 25] = [
-    "execution_triggered",
-    "execution_processing",
-    "execution_completed",
-    "execution_failed",
-    "action_prepared",
-    "action_dispatched",
-    "action_failed",
-    "approval_requested",
-    "approval_granted",
-    "approval_rejected",
-    "approval_timeout",
-    "sla_breached",
-    "escalation_triggered",
-    "pressure_invoked",
-    "deployment_suspended",
-    "deployment_created",
-    "deployment_configured",
-    "deployment_activated",
-    "deployment_updated",
-    "deployment_terminated",
-    "version_upgraded",
-    "version_rolled_back",
-    // Not in the catalog, but the same shape: read them rather than drop them.
+/// Aximo types outside the EVENT_MODEL v1.0 catalog (`normalize::AXIMO_CATALOG`, seed 001 §3)
+/// that have the same shape: read them rather than drop them.
+pub const AXIMO_EXTRA_TYPES: [&str; 5] = [
     "deployment_resumed",
     "execution_cancelled",
-    "action_skipped",
+    "Withdrawn",
+    "Won",
+    "Written",
 ];
+
+/// Whether the projections read an Aximo event of type `kind`: the catalog and its extras.
+pub fn is_aximo_type(kind: &str) -> bool {
+    crate::normalize::AXIMO_CATALOG.contains(&kind) || AXIMO_EXTRA_TYPES.contains(&kind)
+}
 
 /// Types that are side effects an approval may gate, outside Aximo (whose `action_dispatched`
 /// is in its catalog): Ecosystem's audited actions and ConnectSoft's deployments.
@@ -206,7 +191,7 @@ pub fn verdict_of(kind: &str) -> Option<Verdict> {
 
 /// Whether events of this type can matter to a projection (a superset: [`extract`] decides).
 pub fn relevant_type(kind: &str) -> bool {
-    AXIMO_TYPES.contains(&kind) || ACTION_TYPES.contains(&kind) || verdict_of(kind).is_some()
+    is_aximo_type(kind) || ACTION_TYPES.contains(&kind) || verdict_of(kind).is_some()
 }
 
 fn pstr(p: &Value, keys: &[&str]) -> Option<String> {
@@ -229,7 +214,7 @@ fn ptime(p: &Value, keys: &[&str]) -> Option<Micros> {
 /// What `e` (stored at `seq`, with its parsed payload) means to the projections, if anything.
 pub fn extract(seq: i64, e: &Event, payload: &Value) -> Option<Fact> {
     let verdict = verdict_of(&e.kind);
-    let aximo = e.dialect == Dialect::Aximo && AXIMO_TYPES.contains(&e.kind.as_str());
+    let aximo = e.dialect == Dialect::Aximo && is_aximo_type(&e.kind);
     let action = match e.dialect {
         Dialect::Aximo => e.kind == "action_dispatched",
         Dialect::Ecosystem => e.kind == "audit.action.logged",
