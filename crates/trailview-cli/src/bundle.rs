@@ -42,27 +42,8 @@ pub struct ExportArgs {
     /// The one tenant to export ("" for personal events).
     #[arg(long)]
     tenant: String,
-    /// Only types matching this pattern (exact, `prefix.*`, `**`).
-    #[arg(long = "type", value_name = "PATTERN")]
-    types: Option<String>,
-    /// occurred_at >= this (RFC 3339 with offset, or epoch ms).
-    #[arg(long)]
-    since: Option<String>,
-    /// occurred_at < this.
-    #[arg(long)]
-    until: Option<String>,
-    /// One user's events.
-    #[arg(long)]
-    user: Option<String>,
-    /// One source / product.
-    #[arg(long)]
-    source: Option<String>,
-    /// One correlation chain.
-    #[arg(long)]
-    correlation: Option<String>,
-    /// One Aximo execution.
-    #[arg(long)]
-    execution: Option<String>,
+    #[command(flatten)]
+    filter: crate::FilterArgs,
     /// Leave the tenant's quarantined records (conflicts) out.
     #[arg(long)]
     no_quarantine: bool,
@@ -229,13 +210,13 @@ pub fn export(db: &Option<PathBuf>, a: ExportArgs, out: &mut impl Write) -> Resu
     let opts = ExportOptions {
         tenant: a.tenant,
         filter: ExportFilter {
-            types: a.types,
-            since: a.since,
-            until: a.until,
-            source: a.source,
-            user_id: a.user,
-            correlation_id: a.correlation,
-            execution_id: a.execution,
+            types: a.filter.types,
+            since: a.filter.since,
+            until: a.filter.until,
+            source: a.filter.source,
+            user_id: a.filter.user,
+            correlation_id: a.filter.correlation,
+            execution_id: a.filter.execution,
         },
         with_quarantine: !a.no_quarantine,
         producer: producer(),

@@ -154,6 +154,32 @@ enum Command {
     },
 }
 
+/// The event filters `events` and `export` share.
+#[derive(Args)]
+pub(crate) struct FilterArgs {
+    /// Type pattern: exact, `prefix.*`, `**`.
+    #[arg(long = "type", value_name = "PATTERN")]
+    pub types: Option<String>,
+    /// occurred_at >= this (RFC 3339 with offset, or epoch ms).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// occurred_at < this.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// One user's events (personal timeline).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// One source / product.
+    #[arg(long)]
+    pub source: Option<String>,
+    /// One correlation chain.
+    #[arg(long)]
+    pub correlation: Option<String>,
+    /// One Aximo execution.
+    #[arg(long)]
+    pub execution: Option<String>,
+}
+
 #[derive(Args)]
 struct EventsArgs {
     /// The tenant ("" for personal events).
@@ -166,27 +192,8 @@ struct EventsArgs {
     /// Every tenant (explicitly).
     #[arg(long)]
     all_tenants: bool,
-    /// Type pattern: exact, `prefix.*`, `**`.
-    #[arg(long = "type", value_name = "PATTERN")]
-    types: Option<String>,
-    /// occurred_at >= this (RFC 3339 with offset, or epoch ms).
-    #[arg(long)]
-    since: Option<String>,
-    /// occurred_at < this.
-    #[arg(long)]
-    until: Option<String>,
-    /// One user's events (personal timeline).
-    #[arg(long)]
-    user: Option<String>,
-    /// One source / product.
-    #[arg(long)]
-    source: Option<String>,
-    /// One correlation chain.
-    #[arg(long)]
-    correlation: Option<String>,
-    /// One Aximo execution.
-    #[arg(long)]
-    execution: Option<String>,
+    #[command(flatten)]
+    filter: FilterArgs,
     /// Free text: every word must start a word of the type, ids or payload text
     /// (`--text "alice refund"`).
     #[arg(long)]
@@ -378,17 +385,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 None => TenantScope::All,
             });
             q.types = a
+                .filter
                 .types
                 .as_deref()
                 .map(TypePattern::new)
                 .transpose()
                 .map_err(anyhow::Error::msg)?;
-            q.since = a.since.as_deref().map(bound).transpose()?;
-            q.until = a.until.as_deref().map(bound).transpose()?;
-            q.user_id = a.user;
-            q.source = a.source;
-            q.correlation_id = a.correlation;
-            q.execution_id = a.execution;
+            q.since = a.filter.since.as_deref().map(bound).transpose()?;
+            q.until = a.filter.until.as_deref().map(bound).transpose()?;
+            q.user_id = a.filter.user;
+            q.source = a.filter.source;
+            q.correlation_id = a.filter.correlation;
+            q.execution_id = a.filter.execution;
             q.text = match a.text.as_deref() {
                 None => None,
                 Some(t) => Some(
