@@ -34,6 +34,7 @@ pub mod deployments;
 pub mod executions;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -42,6 +43,36 @@ use serde_json::Value;
 use crate::normalize::{self, Dialect, Event};
 use crate::store::{Result, Store, StoreError};
 use crate::time::{self, Micros};
+
+/// A keyed list's lookup index: key → position in the list. Derived from the list (it is not
+/// serialized and is rebuilt on first use), and `Arc`-shared so a replay snapshot clones it
+/// cheaply.
+pub(crate) type KeyIndex = Option<Arc<HashMap<String, usize>>>;
+
+/// The position of the entry keyed `key` in `list`, appending `make()` when there is none;
+/// `index` finds it without a scan (built from `list` by `key_of` the first time).
+pub(crate) fn slot<T>(
+    list: &mut Vec<Arc<T>>,
+    index: &mut KeyIndex,
+    key: &str,
+    key_of: impl Fn(&T) -> &str,
+    make: impl FnOnce() -> T,
+) -> usize {
+    let index = Arc::make_mut(index.get_or_insert_with(|| {
+        Arc::new(
+            list.iter()
+                .enumerate()
+                .map(|(i, e)| (key_of(e).to_owned(), i))
+                .collect(),
+        )
+    }));
+    if let Some(&i) = index.get(key) {
+        return i;
+    }
+    index.insert(key.to_owned(), list.len());
+    list.push(Arc::new(make()));
+    list.len() - 1
+}
 
 pub use approvals::Approvals;
 pub use deployments::Deployments;

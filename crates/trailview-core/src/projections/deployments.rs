@@ -5,7 +5,6 @@
 //! active → updating → … → terminated`, `suspended`); its version is the `skill_version` its
 //! lifecycle events carry, moved by `version_upgraded` / `version_rolled_back` (`to_version`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -48,7 +47,7 @@ pub struct Deployments {
     /// In the order they first appear in the log.
     pub list: Vec<Arc<Deployment>>,
     #[serde(skip)]
-    index: Option<Arc<HashMap<String, usize>>>,
+    index: super::KeyIndex,
 }
 
 impl PartialEq for Deployments {
@@ -67,30 +66,20 @@ impl Deployments {
         let Some(d) = f.deployment_id.as_deref() else {
             return;
         };
-        let list = &self.list;
-        let index = Arc::make_mut(self.index.get_or_insert_with(|| {
-            Arc::new(
-                list.iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.deployment_id.clone(), i))
-                    .collect(),
-            )
-        }));
-        let i = match index.get(d) {
-            Some(&i) => i,
-            None => {
-                index.insert(d.to_owned(), self.list.len());
-                self.list.push(Arc::new(Deployment {
-                    deployment_id: d.to_owned(),
-                    skill_id: f.skill_id.clone(),
-                    status: "seen".into(),
-                    version: None,
-                    history: Vec::new(),
-                    lifecycle: Vec::new(),
-                }));
-                self.list.len() - 1
-            }
-        };
+        let i = super::slot(
+            &mut self.list,
+            &mut self.index,
+            d,
+            |e| &e.deployment_id,
+            || Deployment {
+                deployment_id: d.to_owned(),
+                skill_id: f.skill_id.clone(),
+                status: "seen".into(),
+                version: None,
+                history: Vec::new(),
+                lifecycle: Vec::new(),
+            },
+        );
         let dep = Arc::make_mut(&mut self.list[i]);
         let status = match f.kind.as_str() {
             "deployment_created" => Some("created"),

@@ -29,7 +29,6 @@
 //!   approval-free) execution that completed was never followed by `action_dispatched` /
 //!   `action_failed`.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -440,7 +439,7 @@ pub struct Executions {
     /// In the order they first appear in the log.
     pub list: Vec<Arc<Execution>>,
     #[serde(skip)]
-    index: Option<Arc<HashMap<String, usize>>>,
+    index: super::KeyIndex,
 }
 
 impl PartialEq for Executions {
@@ -459,30 +458,20 @@ impl Executions {
         let Some(x) = f.execution_id.as_deref() else {
             return;
         };
-        let list = &self.list;
-        let index = Arc::make_mut(self.index.get_or_insert_with(|| {
-            Arc::new(
-                list.iter()
-                    .enumerate()
-                    .map(|(i, e)| (e.execution_id.clone(), i))
-                    .collect(),
-            )
-        }));
-        let i = match index.get(x) {
-            Some(&i) => i,
-            None => {
-                index.insert(x.to_owned(), self.list.len());
-                self.list.push(Arc::new(Execution {
-                    execution_id: x.to_owned(),
-                    deployment_id: f.deployment_id.clone(),
-                    skill_id: f.skill_id.clone(),
-                    skill_version: f.skill_version.clone(),
-                    correlation_id: f.correlation_id.clone(),
-                    steps: Vec::new(),
-                }));
-                self.list.len() - 1
-            }
-        };
+        let i = super::slot(
+            &mut self.list,
+            &mut self.index,
+            x,
+            |e| &e.execution_id,
+            || Execution {
+                execution_id: x.to_owned(),
+                deployment_id: f.deployment_id.clone(),
+                skill_id: f.skill_id.clone(),
+                skill_version: f.skill_version.clone(),
+                correlation_id: f.correlation_id.clone(),
+                steps: Vec::new(),
+            },
+        );
         Arc::make_mut(&mut self.list[i]).steps.push(Step {
             event: Ev::of(f),
             action_id: f.action_id.clone(),
