@@ -136,47 +136,14 @@ pub fn alerts(store: &Store, req: &AlertsRequest) -> Result<AlertReport, ApiErro
 
 #[cfg(test)]
 mod tests {
-    use std::io::Cursor;
-    use std::sync::Arc;
-
     use super::*;
-    use crate::generate::{self, GenConfig};
-    use crate::ingest::{self, FixedClock, IngestOptions};
+    // The api tests' generated store (3 tenants, fixed clock) and query-string parsing.
+    use crate::api::tests::{query, store_with};
     use crate::query::{EventQuery, TenantScope};
-
-    fn generated(events: u64) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("store.db")).unwrap();
-        let mut ndjson = Vec::new();
-        let cfg = GenConfig {
-            events,
-            tenants: 3,
-            ..GenConfig::default()
-        };
-        generate::generate(&cfg, &mut ndjson).unwrap();
-        let opts = IngestOptions {
-            clock: Arc::new(FixedClock(1_777_939_200_000_000)),
-            ..IngestOptions::default()
-        };
-        ingest::ingest_reader(
-            &mut store,
-            Cursor::new(ndjson),
-            "gen",
-            None,
-            &opts,
-            &mut |_| {},
-        )
-        .unwrap();
-        (dir, store)
-    }
-
-    fn query<T: serde::de::DeserializeOwned>(q: &str) -> T {
-        serde_urlencoded::from_str(q).unwrap_or_else(|e| panic!("{q}: {e}"))
-    }
 
     #[test]
     fn graph_of_a_generated_chain_from_a_query_string() {
-        let (_d, store) = generated(2000);
+        let (_d, store) = store_with(2000);
         // A ConnectSoft chain: causation links all the way.
         let e = store
             .events(&EventQuery::new(TenantScope::One("acme".into())))
@@ -213,7 +180,7 @@ mod tests {
 
     #[test]
     fn graph_metrics_and_alerts_refusals_have_codes() {
-        let (_d, store) = generated(300);
+        let (_d, store) = store_with(300);
         let code = |r: Result<Graph, ApiError>| r.unwrap_err().code;
         assert_eq!(
             code(graph(&store, &query("correlation=x"))),

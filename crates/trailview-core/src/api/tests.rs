@@ -16,7 +16,7 @@ use crate::ingest::FixedClock;
 const RECEIVED_AT: Micros = 1_777_939_200_000_000;
 
 /// A store of `events` generated events over 3 tenants, in its own temporary directory.
-fn store_with(events: u64) -> (tempfile::TempDir, Store) {
+pub(super) fn store_with(events: u64) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(&dir.path().join("store.db")).unwrap();
     let mut ndjson = Vec::new();
@@ -57,7 +57,7 @@ fn busiest_tenant(store: &Store) -> String {
 }
 
 /// A request from a query string, as `trailview serve` reads it.
-fn query<T: DeserializeOwned>(q: &str) -> T {
+pub(super) fn query<T: DeserializeOwned>(q: &str) -> T {
     serde_urlencoded::from_str(q).unwrap_or_else(|e| panic!("{q}: {e}"))
 }
 
