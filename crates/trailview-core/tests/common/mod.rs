@@ -25,12 +25,10 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The real samples shipped beside the repository (`shared/samples/real`).
+/// The real samples (`shared/samples/real`, copied byte for byte into `tests/data/real` so the
+/// tests run from a clone anywhere, not only beside the shared folder).
 pub fn samples_dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/samples/real"
-    ))
+    data("real")
 }
 
 /// A fresh store in its own temporary directory (kept alive by the returned guard).
