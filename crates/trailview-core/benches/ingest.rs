@@ -29,6 +29,30 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// CPU seconds (user + system) of the calling thread: the writer's, whatever else loads the
+/// machine.
+fn thread_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the ')'.
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
+/// CPU seconds (user + system) of the whole process.
+fn process_cpu_s() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<f64> = after
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0.0))
+        .collect();
+    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let arg = |name: &str| {
@@ -88,7 +112,16 @@ fn main() {
         for ext in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
         }
+        drop(Store::open(&db).expect("create store"));
+        if let Ok(drop) = std::env::var("TRAILVIEW_BENCH_DROP") {
+            let c = rusqlite::Connection::open(&db).expect("open");
+            for ix in drop.split(',').filter(|s| !s.is_empty()) {
+                c.execute_batch(&format!("DROP INDEX {ix}"))
+                    .expect("drop index");
+            }
+        }
         let mut store = Store::open(&db).expect("open store");
+        let cpu0 = thread_cpu_s();
         let t = Instant::now();
         let summary = ingest::ingest_paths(
             &mut store,
@@ -98,6 +131,19 @@ fn main() {
         )
         .expect("ingest");
         let s = t.elapsed().as_secs_f64();
+        println!("writer thread CPU: {:.2}s", thread_cpu_s() - cpu0);
+        if args.iter().any(|a| a == "--text") {
+            let (cpu, proc0) = (thread_cpu_s(), process_cpu_s());
+            let t = Instant::now();
+            let r = store.index_text(|_, _| {}).expect("index text");
+            println!(
+                "text index: {} events in {:.2}s; CPU: this thread {:.2}s, process {:.2}s",
+                r.indexed,
+                t.elapsed().as_secs_f64(),
+                thread_cpu_s() - cpu,
+                process_cpu_s() - proc0
+            );
+        }
         let size = std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0);
         println!(
             "ingest run {}: {} stored, {} quarantined in {s:.2}s = {:.0} ev/s, {:.0} MB/s; db {:.0} MB; peak RSS {:.0} MB",

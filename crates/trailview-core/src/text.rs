@@ -19,7 +19,7 @@ use rusqlite::OptionalExtension;
 use serde_json::Value;
 
 use crate::normalize::{self, Event};
-use crate::store::{Result, Store};
+use crate::store::{Result, Store, StoreError};
 
 /// At most this much text of one event is indexed (payloads can be 1 MB): the head of a huge
 /// payload stays searchable, the index stays proportionate.
@@ -27,6 +27,12 @@ pub const MAX_INDEXED_BYTES: usize = 64 * 1024;
 
 /// Rows indexed per transaction by [`Store::index_text`].
 const BATCH: i64 = 20_000;
+
+/// Documents per message from the thread that builds them.
+const CHUNK: usize = 512;
+
+/// One event's document for the index: its `seq` and text (`None`: no longer normalizes).
+type Indexable = (i64, Option<String>);
 
 /// A parsed free-text query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,21 +192,100 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Bring the text index up to the end of the log, a batch per transaction, calling
-    /// `progress(indexed so far, to index in all)` after each. Idempotent; a no-op on a
-    /// read-only store.
+    /// Bring the text index up to the end of the log, calling `progress(indexed so far, to
+    /// index in all)` after each committed batch. Idempotent; a no-op on a read-only store.
+    ///
+    /// Two threads, as ingest does: one reads `raw` on its own read-only connection and builds
+    /// the documents (re-normalizing is half the work), this one feeds FTS5 and commits every
+    /// [`BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
+    /// never indexes a row twice.
     pub fn index_text(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
         let start = self.text_seq()?;
-        let total = (self.last_seq() - start).max(0) as u64;
-        let mut indexed = 0u64;
-        loop {
-            let n = self.index_text_batch()?;
-            if n == 0 {
-                break;
-            }
-            indexed += n;
-            progress(indexed, total);
+        let end = self.last_seq();
+        if self.is_read_only() || start >= end {
+            return Ok(TextIndexReport {
+                indexed: 0,
+                text_seq: start,
+            });
         }
+        let total = (end - start) as u64;
+        let path = self.path().to_owned();
+        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Indexable>>>(8);
+        let reader = std::thread::Builder::new()
+            .name("trailview-text".into())
+            .spawn(move || {
+                let read = || -> Result<()> {
+                    let conn = rusqlite::Connection::open_with_flags(
+                        &path,
+                        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                            | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    )?;
+                    let mut stmt = conn.prepare(
+                        "SELECT seq, raw FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+                    )?;
+                    let mut rows = stmt.query([start, end])?;
+                    let mut chunk = Vec::with_capacity(CHUNK);
+                    while let Some(r) = rows.next()? {
+                        let seq: i64 = r.get(0)?;
+                        let raw = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
+                        chunk.push((seq, document(raw)));
+                        if chunk.len() == CHUNK
+                            && send
+                                .send(Ok(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
+                                .is_err()
+                        {
+                            return Ok(()); // the writer stopped: its error is the one to report
+                        }
+                    }
+                    if !chunk.is_empty() {
+                        let _ = send.send(Ok(chunk));
+                    }
+                    Ok(())
+                };
+                if let Err(e) = read() {
+                    let _ = send.send(Err(e));
+                }
+            })
+            .map_err(|e| StoreError::Io(format!("cannot start the text indexing thread: {e}")))?;
+
+        let mut indexed = 0u64;
+        let mut done = start;
+        let mut chunks = receive.into_iter().peekable();
+        let result = (|| -> Result<()> {
+            while chunks.peek().is_some() {
+                let tx = self.conn().unchecked_transaction()?;
+                let mut in_batch = 0i64;
+                {
+                    let mut insert =
+                        tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
+                    while in_batch < BATCH {
+                        let Some(chunk) = chunks.next() else { break };
+                        for (seq, doc) in chunk? {
+                            // A row that no longer normalizes (edited behind the triggers) gets
+                            // no text; `verify` names it.
+                            if let Some(doc) = doc {
+                                insert.execute(rusqlite::params![seq, doc])?;
+                            }
+                            done = seq;
+                            in_batch += 1;
+                        }
+                    }
+                }
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                    [done],
+                )?;
+                tx.commit()?;
+                indexed += in_batch as u64;
+                progress(indexed, total);
+            }
+            Ok(())
+        })();
+        // On an error the receiver goes first, so a reader blocked on a full channel wakes up.
+        drop(chunks);
+        let _ = reader.join();
+        result?;
         Ok(TextIndexReport {
             indexed,
             text_seq: self.text_seq()?,
