@@ -199,9 +199,17 @@ impl Store {
     /// the documents (re-normalizing is half the work), this one feeds FTS5 and commits every
     /// [`BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
     /// never indexes a row twice.
-    pub fn index_text(&mut self, mut progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
+    pub fn index_text(&mut self, progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
+        self.index_text_upto(self.last_seq(), progress)
+    }
+
+    /// [`Store::index_text`] up to `seq = end`.
+    fn index_text_upto(
+        &mut self,
+        end: i64,
+        mut progress: impl FnMut(u64, u64),
+    ) -> Result<TextIndexReport> {
         let start = self.text_seq()?;
-        let end = self.last_seq();
         if self.is_read_only() || start >= end {
             return Ok(TextIndexReport {
                 indexed: 0,
@@ -292,42 +300,12 @@ impl Store {
         })
     }
 
-    /// Index the next batch of unindexed events in one transaction; returns how many (0 when
-    /// the index is complete, or the store is read-only).
+    /// Index the next batch of unindexed events (at most [`BATCH`]) in one transaction;
+    /// returns how many (0 when the index is complete, or the store is read-only). The
+    /// background catch-up calls this between other writes.
     pub fn index_text_batch(&mut self) -> Result<u64> {
-        let done = self.text_seq()?;
-        if self.is_read_only() || done >= self.last_seq() {
-            return Ok(0);
-        }
-        let tx = self.conn().unchecked_transaction()?;
-        let mut last = done;
-        let mut indexed = 0u64;
-        {
-            let mut read = tx.prepare_cached(
-                "SELECT seq, raw FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )?;
-            let mut insert =
-                tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
-            let mut rows = read.query([done, BATCH])?;
-            while let Some(r) = rows.next()? {
-                let seq: i64 = r.get(0)?;
-                let raw: Vec<u8> = r.get(1)?;
-                // A row that no longer normalizes (edited behind the triggers) gets no text;
-                // `verify` names it.
-                if let Some(doc) = document(&raw) {
-                    insert.execute(rusqlite::params![seq, doc])?;
-                }
-                last = seq;
-                indexed += 1;
-            }
-        }
-        tx.execute(
-            "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [last],
-        )?;
-        tx.commit()?;
-        Ok(indexed)
+        let end = self.last_seq().min(self.text_seq()?.saturating_add(BATCH));
+        Ok(self.index_text_upto(end, |_, _| {})?.indexed)
     }
 }
 
