@@ -283,7 +283,7 @@ describe("bundle sessions", () => {
   });
 
   it("HTTP: a picked file's bytes go to POST /api/bundles as octet-stream, named", async () => {
-    const seen: { url: string; init?: RequestInit }[] = [];
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
     const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
       seen.push({ url: String(input), init });
       return new Response(JSON.stringify({ kind: "bundle" }), { status: 200 });
