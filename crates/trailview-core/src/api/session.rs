@@ -210,10 +210,18 @@ impl SharedStore {
             },
         )?;
         if r.info.report.manifest.is_none() {
-            let why = r
-                .info
-                .report
-                .first_break()
+            // Why there is no manifest (unreadable, unsupported) before what else is wrong.
+            let report = &r.info.report;
+            let why = report
+                .problems
+                .iter()
+                .find(|p| {
+                    matches!(
+                        p.code,
+                        bundle::ProblemCode::Malformed | bundle::ProblemCode::UnsupportedFormat
+                    )
+                })
+                .or_else(|| report.first_break())
                 .map_or_else(|| "no readable manifest".to_owned(), |p| p.message.clone());
             return Err(ApiError::new(
                 "bundle_malformed",
