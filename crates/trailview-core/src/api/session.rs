@@ -296,13 +296,17 @@ impl SharedStore {
             drop(tmp);
             false
         } else {
-            tmp.persist_noclobber(&path).map_err(|e| {
-                io(
-                    format!("cannot keep the upload as {}", path.display()),
-                    e.error,
-                )
-            })?;
-            true
+            match tmp.persist_noclobber(&path) {
+                Ok(_) => true,
+                // The same bytes, uploaded at the same moment by another request: keep theirs.
+                Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => false,
+                Err(e) => {
+                    return Err(io(
+                        format!("cannot keep the upload as {}", path.display()),
+                        e.error,
+                    ))
+                }
+            }
         };
         let name = name.map(|n| {
             // Shown, never used as a path.
