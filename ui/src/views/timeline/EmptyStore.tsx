@@ -52,7 +52,8 @@ export function EmptyStore() {
       {backend.kind === "http" && (
         <p className="muted small">
           To open your own files, ingest them with <code>trailview ingest FILE…</code> (the same
-          store) and reload this page; the desktop window opens files directly.
+          store) and reload this page; the desktop window opens files directly. An audit bundle
+          (.trail) opens here too: Open bundle…, or drop it on the page.
         </p>
       )}
     </EmptyState>
