@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { useBackend } from "./backend";
+import { BundleBar } from "./bundle/BundleBar";
 import { AlertsBanner } from "./components/AlertsBanner";
 import { Drawer } from "./components/Drawer";
 import { KeysDialog } from "./components/KeysDialog";
@@ -89,6 +90,7 @@ export function App() {
       </button>
       <Rail view={view} />
       <div className="workspace">
+        <BundleBar />
         <TopBar />
         {backend.kind === "tauri" && <ImportController />}
         <AlertsBanner />

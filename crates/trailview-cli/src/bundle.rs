@@ -76,10 +76,14 @@ pub struct OpenArgs {
 /// `trailview prove`.
 #[derive(Args)]
 pub struct ProveArgs {
-    /// The bundle.
+    /// The bundle (with `--consistency`: the older bundle).
     bundle: PathBuf,
-    /// The event's id.
+    /// The event's id (with `--consistency`: the newer bundle).
     event_id: String,
+    /// Prove that the second bundle extends the first (RFC 9162 consistency proof): same
+    /// tenant and filter, every event of the older one at the same position in the newer one.
+    #[arg(long)]
+    consistency: bool,
     /// Write the proof here instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -405,9 +409,22 @@ pub fn verify(path: &Path, keys: &KeysArg, json: bool, out: &mut impl Write) -> 
 
 /// `trailview prove`.
 pub fn prove(a: ProveArgs, out: &mut impl Write) -> Result<ExitCode> {
-    let proof = bundle::prove(&a.bundle, &a.event_id, &a.keys.ring())
-        .with_context(|| format!("proving {:?} in {}", a.event_id, a.bundle.display()))?;
-    let mut text = serde_json::to_vec_pretty(&proof)?;
+    let mut text = if a.consistency {
+        let new = Path::new(&a.event_id);
+        let proof =
+            bundle::prove_consistency(&a.bundle, new, &a.keys.ring()).with_context(|| {
+                format!(
+                    "proving that {} extends {}",
+                    new.display(),
+                    a.bundle.display()
+                )
+            })?;
+        serde_json::to_vec_pretty(&proof)?
+    } else {
+        let proof = bundle::prove(&a.bundle, &a.event_id, &a.keys.ring())
+            .with_context(|| format!("proving {:?} in {}", a.event_id, a.bundle.display()))?;
+        serde_json::to_vec_pretty(&proof)?
+    };
     text.push(b'\n');
     match a.output {
         Some(p) => std::fs::write(&p, text).with_context(|| format!("writing {}", p.display()))?,
@@ -426,6 +443,12 @@ pub fn verify_proof(a: VerifyProofArgs, out: &mut impl Write) -> Result<ExitCode
         std::fs::read_to_string(&a.proof)
             .with_context(|| format!("reading {}", a.proof.display()))?
     };
+    let format = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_owned));
+    if format.as_deref() == Some(bundle::consistency::CONSISTENCY_FORMAT) {
+        return verify_consistency(&a, &text, out);
+    }
     let proof: InclusionProof = match serde_json::from_str(&text) {
         Ok(p) => p,
         Err(e) => bail!(
@@ -455,6 +478,53 @@ pub fn verify_proof(a: VerifyProofArgs, out: &mut impl Write) -> Result<ExitCode
             )?,
             TrustStatus::Broken => {
                 writeln!(out, "NOT proven:")?;
+                for p in r
+                    .problems
+                    .iter()
+                    .filter(|p| p.code != ProblemCode::UntrustedKey)
+                {
+                    writeln!(out, "  {}: {}", code_name(p.code), p.message)?;
+                }
+            }
+        }
+    }
+    done(out, status_code(r.status))
+}
+
+/// `trailview verify-proof` of a consistency proof.
+fn verify_consistency(a: &VerifyProofArgs, text: &str, out: &mut impl Write) -> Result<ExitCode> {
+    let proof: bundle::ConsistencyProof = match serde_json::from_str(text) {
+        Ok(p) => p,
+        Err(e) => bail!(
+            "{} is not a Trailview consistency proof: {e}",
+            a.proof.display()
+        ),
+    };
+    let r = bundle::verify_consistency_proof(&proof, &a.keys.ring())?;
+    if a.json {
+        serde_json::to_writer(&mut *out, &r)?;
+        writeln!(out)?;
+    } else {
+        let fp = |s: &Option<bundle::Signer>| {
+            s.as_ref()
+                .map_or_else(|| "?".to_owned(), |s| s.fingerprint.clone())
+        };
+        let what = format!(
+            "the bundle of {} events extends the bundle of {} events of tenant {}",
+            r.new_size,
+            r.old_size,
+            tenant_name(r.tenant.as_deref().unwrap_or(""))
+        );
+        let signers = format!("signed by {} and {}", fp(&r.old_signer), fp(&r.new_signer));
+        match r.status {
+            TrustStatus::Trusted => writeln!(out, "consistent: {what}, {signers}")?,
+            TrustStatus::UnknownSigner => writeln!(
+                out,
+                "consistent, unknown signer: {what}, {signers}; not every key is in your \
+                 trusted keys"
+            )?,
+            TrustStatus::Broken => {
+                writeln!(out, "NOT consistent:")?;
                 for p in r
                     .problems
                     .iter()

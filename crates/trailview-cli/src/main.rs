@@ -76,10 +76,11 @@ enum Command {
     Export(bundle::ExportArgs),
     /// Open a bundle read-only: verify it and import it into a cache store to query.
     Open(bundle::OpenArgs),
-    /// Write an inclusion proof of one event of a bundle (JSON, to stdout).
+    /// Write an inclusion proof of one event of a bundle, or (`--consistency OLD NEW`) a proof
+    /// that a newer bundle extends an older one (JSON, to stdout).
     Prove(bundle::ProveArgs),
-    /// Check an inclusion proof against its signed root (exit 0 trusted, 1 broken, 3 unknown
-    /// signer).
+    /// Check an inclusion or consistency proof against its signed root(s) (exit 0 trusted, 1
+    /// broken, 3 unknown signer).
     VerifyProof(bundle::VerifyProofArgs),
     /// Your signing key, and the keys you trust.
     Key(bundle::KeyArgs),

@@ -79,6 +79,8 @@ pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 /// - `store_unavailable` (503): the store could not be opened or created;
 /// - `store_incompatible` (500): the file is not a Trailview store, or is from a newer version;
 /// - `store_sqlite`, `store_io` (500): the store failed;
+/// - `read_only` (409): a write while a bundle is open in the window (close it first);
+/// - `bundle_malformed`, `bundle_io` (400): a bundle file cannot be read as a bundle;
 /// - `internal` (500): a bug (a worker panicked);
 /// - `forbidden` (403), `method_not_allowed` (405): HTTP only, see `trailview serve`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, thiserror::Error)]
@@ -118,10 +120,12 @@ impl ApiError {
     /// The HTTP status this error is answered with.
     pub fn status(&self) -> u16 {
         match self.code.as_str() {
-            "tenant_required" | "bad_filter" | "bad_request" | "ingest_io" | "ingest_bundle" => 400,
+            "tenant_required" | "bad_filter" | "bad_request" | "ingest_io" | "ingest_bundle"
+            | "bundle_malformed" | "bundle_io" => 400,
             "forbidden" => 403,
             "not_found" | "desktop_only" => 404,
             "method_not_allowed" => 405,
+            "read_only" => 409,
             "store_busy" | "store_unavailable" => 503,
             _ => 500,
         }
@@ -175,6 +179,10 @@ impl From<IngestError> for ApiError {
 pub struct SharedStore {
     path: PathBuf,
     writer: Arc<Mutex<Store>>,
+    /// The bundle being served instead of `path`, when one is open ([`session`]).
+    bundle: std::sync::RwLock<Option<Arc<OpenedBundle>>>,
+    /// Where opened bundles are imported, and whose keys judge their signers.
+    bundle_dirs: BundleDirs,
 }
 
 impl SharedStore {
@@ -187,6 +195,8 @@ impl SharedStore {
         Ok(SharedStore {
             path: path.to_owned(),
             writer: Arc::new(Mutex::new(writer)),
+            bundle: std::sync::RwLock::new(None),
+            bundle_dirs: BundleDirs::default(),
         })
     }
 
@@ -222,22 +232,29 @@ impl SharedStore {
         }
     }
 
-    /// The store file.
+    /// The user's own store file (the one written to; see [`SharedStore::served_path`] for the
+    /// one read while a bundle is open).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// Runs `read` on a fresh read-only connection.
+    /// Runs `read` on a fresh read-only connection to the store being served: the user's own,
+    /// or the cache store of the bundle open in its place ([`SharedStore::open_bundle`]).
     pub fn read<T>(&self, read: impl FnOnce(&Store) -> Result<T, ApiError>) -> Result<T, ApiError> {
-        let store = Store::open_read_only(&self.path).map_err(|e| open_error(&self.path, e))?;
+        let path = self.served_path();
+        let store = Store::open_read_only(&path).map_err(|e| open_error(&path, e))?;
         read(&store)
     }
 
-    /// Runs `write` on the writer, waiting for any write in progress.
+    /// Runs `write` on the writer of the user's own store, waiting for any write in progress.
+    /// Refused with `read_only` while a bundle is open: what the window shows is then the
+    /// bundle, and nothing the window does may write (the bundle's cache store never receives
+    /// anything but its import; the user's store is not what they are looking at).
     pub fn write<T>(
         &self,
         write: impl FnOnce(&mut Store) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        self.refuse_if_read_only()?;
         let mut guard = match self.writer.lock() {
             Ok(guard) => guard,
             Err(poisoned) => {
@@ -864,7 +881,9 @@ pub mod wire {
 mod graph;
 pub use graph::*;
 mod bundle;
+mod session;
 pub use bundle::*;
+pub use session::*;
 // Approvals, executions and replay (issue #4).
 mod approvals;
 mod replay;

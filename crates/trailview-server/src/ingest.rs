@@ -158,7 +158,7 @@ pub async fn live_appended(State(ing): State<Ingest>) -> Response {
 }
 
 /// An mpsc receiver as a `Stream` (what tokio-stream's wrapper does, in five lines).
-struct ReceiverStream<T>(tokio::sync::mpsc::Receiver<T>);
+pub(crate) struct ReceiverStream<T>(pub(crate) tokio::sync::mpsc::Receiver<T>);
 
 impl<T> futures_core::Stream for ReceiverStream<T> {
     type Item = T;

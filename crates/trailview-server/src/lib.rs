@@ -61,6 +61,7 @@ use trailview_core::api::{AlertsRequest, GraphRequest, MetricsRequest};
 use trailview_core::store::Store;
 
 pub mod ingest;
+mod session;
 
 /// The port `trailview serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
@@ -296,9 +297,15 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
             operation(get(bundle_info).post(bundle_info)),
         )
         .route("/api/key_info", operation(get(key_info).post(key_info)))
-        .route("/api/export_bundle", any(bundle_desktop_only))
+        .route("/api/export_bundle", operation(get(session::export_bundle)))
         .route("/api/verify_bundle", any(bundle_desktop_only))
-        .route("/api/open_bundle", any(bundle_desktop_only))
+        .route(
+            "/api/current_store",
+            operation(get(session::current_store).post(session::current_store)),
+        )
+        .route("/api/open_bundle", operation(post(session::open_bundle)))
+        .route("/api/close_bundle", operation(post(session::close_bundle)))
+        .route("/api/bundles", operation(post(session::upload_bundle)))
         .route("/api", any(no_such_operation))
         .route("/api/", any(no_such_operation))
         .route("/api/{*rest}", any(no_such_operation))
@@ -613,9 +620,8 @@ async fn key_info(State(app): State<App>, Params(req): Params<KeyInfoRequest>) -
 async fn bundle_desktop_only() -> Response {
     error_response(ApiError::new(
         "desktop_only",
-        "exporting, verifying and opening bundle files works in the desktop window only: this \
-         server never reads or writes paths a web page names. Use `trailview export`, `trailview \
-         verify BUNDLE` or `trailview open BUNDLE` (then `trailview --db <its store> serve`).",
+        "verifying a bundle file by path works in the desktop window only: open it instead \
+         (`POST /api/open_bundle` or `/api/bundles`), or run `trailview verify BUNDLE`.",
     ))
 }
 

@@ -99,15 +99,20 @@ async fn the_ui_sees_the_trust_badge_of_an_opened_bundle_and_the_key_fingerprint
     // An ordinary store was not opened from a bundle.
     let (status, v) = request(addr, "GET", "/api/bundle_info").await;
     assert_eq!((status, &v["bundle"]), (200, &Value::Null), "{v}");
-    // Paths are never taken from a web page.
-    for op in ["export_bundle", "verify_bundle", "open_bundle"] {
-        let (status, v) = request(addr, "POST", &format!("/api/{op}")).await;
-        assert_eq!(
-            (status, v["code"].as_str()),
-            (404, Some("desktop_only")),
-            "{op}"
-        );
-    }
+    // Verifying by path is the desktop's; opening needs a path (tests/session.rs opens).
+    let (status, v) = request(addr, "POST", "/api/verify_bundle").await;
+    assert_eq!((status, v["code"].as_str()), (404, Some("desktop_only")));
+    let (status, v) = request(addr, "POST", "/api/open_bundle").await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (400, Some("bad_request")),
+        "{v}"
+    );
+    let (status, v) = request(addr, "POST", "/api/export_bundle").await;
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
     let _ = stop.send(());
 
     // Export and open (what `trailview export` / `trailview open` do), then serve the cache.

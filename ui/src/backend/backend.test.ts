@@ -260,3 +260,76 @@ describe("appended notices", () => {
     expect(handlers.appended).toBeUndefined();
   });
 });
+
+describe("bundle sessions", () => {
+  it("Tauri: open_bundle takes {req: {path}}, close_bundle and current_store no arguments", async () => {
+    const calls: [string, unknown][] = [];
+    const invoke = (async (command: string, args?: unknown) => {
+      calls.push([command, args]);
+      return command === "choose_save_path" ? "/home/me/case.trail" : { kind: "own" };
+    }) as Invoke;
+    const b = new TauriBackend(invoke);
+    await b.openBundle("/tmp/case.trail");
+    await b.closeBundle();
+    await b.currentStore();
+    await expect(b.chooseSavePath("case.trail")).resolves.toBe("/home/me/case.trail");
+    expect(calls).toEqual([
+      ["open_bundle", { req: { path: "/tmp/case.trail" } }],
+      ["close_bundle", undefined],
+      ["current_store", undefined],
+      ["choose_save_path", { defaultName: "case.trail" }],
+    ]);
+    await expect(b.openBundleFile(new Blob(["x"]), "x.trail")).rejects.toMatchObject({ code: "browser_only" });
+  });
+
+  it("HTTP: a picked file's bytes go to POST /api/bundles as octet-stream, named", async () => {
+    const seen: { url: string; init: RequestInit | undefined }[] = [];
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      seen.push({ url: String(input), init });
+      return new Response(JSON.stringify({ kind: "bundle" }), { status: 200 });
+    }) as typeof fetch;
+    const file = new Blob(["PK..."]);
+    await new HttpBackend("", fetchFn).openBundleFile(file, "case 1.trail");
+    expect(seen[0]?.url).toBe("/api/bundles?name=case+1.trail");
+    expect(seen[0]?.init?.method).toBe("POST");
+    expect((seen[0]?.init?.headers as Record<string, string>)["Content-Type"]).toBe("application/octet-stream");
+    expect(seen[0]?.init?.body).toBe(file);
+  });
+
+  it("HTTP: an export streams GET /api/export_bundle and reads the result from its headers", async () => {
+    const urls: string[] = [];
+    const fetchFn = (async (input: RequestInfo | URL) => {
+      urls.push(String(input));
+      return new Response(new Uint8Array([80, 75, 3, 4]), {
+        status: 200,
+        headers: {
+          "Content-Length": "4",
+          "X-Trailview-Events": "12",
+          "X-Trailview-Quarantined": "1",
+          "X-Trailview-Merkle-Root": "ab".repeat(32),
+          "X-Trailview-Fingerprint": "fp",
+          "X-Trailview-Sha256": "cd".repeat(32),
+          "X-Trailview-Tenant": "acme%20co",
+          "X-Trailview-File-Name": "acme.trail",
+        },
+      });
+    }) as typeof fetch;
+    const phases: string[] = [];
+    const r = await new HttpBackend("", fetchFn).exportBundle(
+      { filter: { tenant: "acme co", type: "approval.*" }, withQuarantine: true, path: "acme.trail" },
+      (p) => phases.push(p.phase),
+    );
+    expect(urls[0]).toBe("/api/export_bundle?tenant=acme+co&type=approval.*&quarantine=1&name=acme.trail");
+    expect(r).toMatchObject({ file: "acme.trail", bytes: 4, events: 12, quarantined: 1, tenant: "acme co", fingerprint: "fp" });
+    expect(phases[0]).toBe("exporting");
+    expect(phases).toContain("downloading");
+  });
+
+  it("HTTP: a refused export keeps its code (read_only while a bundle is open)", async () => {
+    const fetchFn = (async () =>
+      new Response(JSON.stringify({ code: "read_only", message: "close it" }), { status: 409 })) as typeof fetch;
+    await expect(
+      new HttpBackend("", fetchFn).exportBundle({ filter: { tenant: "a" }, withQuarantine: false, path: "a.trail" }),
+    ).rejects.toMatchObject({ code: "read_only" });
+  });
+});

@@ -30,7 +30,8 @@ import type { StoredEvent } from "../bindings/StoredEvent";
 import type { TenantStats } from "../bindings/TenantStats";
 import type { VerifyReport } from "../bindings/VerifyReport";
 import { boundToUs, toRfc3339Utc } from "../lib/time";
-import { type Backend, BackendError } from "./types";
+import type { CurrentStore } from "../bindings/CurrentStore";
+import { type Backend, BackendError, type ExportOutcome } from "./types";
 
 /** The Event Spine's type patterns (as the core's `TypePattern::matches`). */
 export function typeMatches(pattern: string, type: string): boolean {
@@ -298,6 +299,40 @@ export class FakeBackend implements Backend {
   onAppended(handler: (notice: AppendedNotice) => void): () => void {
     this.appendedHandlers.add(handler);
     return () => this.appendedHandlers.delete(handler);
+  }
+
+  /** The store the fake serves: its own, unless a test set {@link FakeBackend.current}. */
+  current: CurrentStore = {
+    kind: "own",
+    path: "/fake/trailview.db",
+    own_path: "/fake/trailview.db",
+    read_only: false,
+    bundle: null,
+  };
+
+  async currentStore(): Promise<CurrentStore> {
+    return this.current;
+  }
+
+  async openBundle(): Promise<CurrentStore> {
+    throw new BackendError("desktop_only", "The fake backend opens no bundle files.");
+  }
+
+  async openBundleFile(): Promise<CurrentStore> {
+    throw new BackendError("bundle_malformed", "The fake backend opens no bundle files.");
+  }
+
+  async closeBundle(): Promise<CurrentStore> {
+    this.current = { ...this.current, kind: "own", path: this.current.own_path, read_only: false, bundle: null };
+    return this.current;
+  }
+
+  async chooseSavePath(defaultName: string): Promise<string | null> {
+    return defaultName;
+  }
+
+  async exportBundle(): Promise<ExportOutcome> {
+    throw new BackendError("desktop_only", "The fake backend exports no bundles.");
   }
 
   /** Appends events (as another process would) and announces them as the backends do. */

@@ -25,7 +25,15 @@ import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
 import type { VerifyReport } from "../bindings/VerifyReport";
-import { type Backend, BackendError, isApiError } from "./types";
+import type { CurrentStore } from "../bindings/CurrentStore";
+import {
+  type Backend,
+  BackendError,
+  type ExportBundleOptions,
+  type ExportOutcome,
+  type ExportProgress,
+  isApiError,
+} from "./types";
 
 /** Query parameters of a request object: absent/undefined keys are left out, `""` is kept. */
 export function toQuery(params: object): Record<string, string> {
@@ -184,6 +192,88 @@ export class HttpBackend implements Backend {
     };
   }
 
+  currentStore(): Promise<CurrentStore> {
+    return this.get<CurrentStore>("current_store");
+  }
+
+  openBundle(path: string): Promise<CurrentStore> {
+    return this.post<CurrentStore>("open_bundle", { path });
+  }
+
+  openBundleFile(file: Blob, name: string): Promise<CurrentStore> {
+    // The bytes as the body, streamed by the browser; the server writes them to its bundle
+    // cache and opens them as it would a path.
+    return this.request<CurrentStore>(`${this.base}/api/bundles?${new URLSearchParams({ name }).toString()}`, {
+      method: "POST",
+      headers: { Accept: "application/json", "Content-Type": "application/octet-stream" },
+      body: file,
+    });
+  }
+
+  closeBundle(): Promise<CurrentStore> {
+    return this.post<CurrentStore>("close_bundle", {});
+  }
+
+  chooseSavePath(defaultName: string): Promise<string | null> {
+    // No dialog: the browser's download puts the file where the person's browser says.
+    return Promise.resolve(defaultName);
+  }
+
+  async exportBundle(
+    opts: ExportBundleOptions,
+    onProgress?: (p: ExportProgress) => void,
+  ): Promise<ExportOutcome> {
+    const params = toQuery({ ...opts.filter, quarantine: opts.withQuarantine ? "1" : "0", name: opts.path });
+    const url = `${this.base}/api/export_bundle?${new URLSearchParams(params).toString()}`;
+    onProgress?.({ phase: "exporting", bytes: 0, total: null });
+    let response: Response;
+    try {
+      response = await this.fetchFn(url, { headers: { Accept: "application/zip, application/json" } });
+    } catch (err: unknown) {
+      throw new BackendError("unreachable", `Could not reach ${url}: ${String(err)}`);
+    }
+    if (!response.ok) {
+      let body: unknown = null;
+      try {
+        body = await response.json();
+      } catch {
+        // fall through
+      }
+      if (isApiError(body)) throw new BackendError(body.code, body.message);
+      throw new BackendError("bad_response", `${url} answered ${response.status}`);
+    }
+    const header = (name: string) => response.headers.get(name) ?? "";
+    const total = Number(header("content-length")) || null;
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    if (response.body) {
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        bytes += value.length;
+        onProgress?.({ phase: "downloading", bytes, total });
+      }
+    } else {
+      const buf = new Uint8Array(await response.arrayBuffer());
+      chunks.push(buf);
+      bytes = buf.length;
+    }
+    const file = header("x-trailview-file-name") || opts.path;
+    saveBlob(new Blob(chunks as BlobPart[], { type: "application/zip" }), file);
+    return {
+      file,
+      bytes,
+      sha256: header("x-trailview-sha256"),
+      fingerprint: header("x-trailview-fingerprint"),
+      tenant: decodeURIComponent(header("x-trailview-tenant")),
+      events: Number(header("x-trailview-events")),
+      quarantined: Number(header("x-trailview-quarantined")),
+      merkleRoot: header("x-trailview-merkle-root"),
+    };
+  }
+
   private get<T>(command: string, params?: Record<string, string>): Promise<T> {
     const query =
       params && Object.keys(params).length > 0 ? `?${new URLSearchParams(params).toString()}` : "";
@@ -222,6 +312,22 @@ export class HttpBackend implements Backend {
     }
     return body as T;
   }
+}
+
+/** Hands a finished download to the browser (an `<a download>` click on an object URL). */
+function saveBlob(blob: Blob, name: string): void {
+  if (typeof document === "undefined" || typeof URL.createObjectURL !== "function") return;
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.rel = "noopener";
+  a.style.display = "none";
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  // The download has taken its copy once the click is handled.
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** What {@link HttpBackend} needs of an `EventSource`. */

@@ -27,7 +27,16 @@ import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
 import type { VerifyReport } from "../bindings/VerifyReport";
-import { type Backend, BackendError, isApiError } from "./types";
+import type { CurrentStore } from "../bindings/CurrentStore";
+import type { ExportBundleResponse } from "../bindings/ExportBundleResponse";
+import {
+  type Backend,
+  BackendError,
+  type ExportBundleOptions,
+  type ExportOutcome,
+  type ExportProgress,
+  isApiError,
+} from "./types";
 
 /** Signature of Tauri's `invoke`, injectable so tests need no Tauri runtime. */
 export type Invoke = <T>(command: string, args?: Record<string, unknown>) => Promise<T>;
@@ -144,6 +153,49 @@ export class TauriBackend implements Backend {
   onAppended(handler: (notice: AppendedNotice) => void): () => void {
     // Emitted by the shell's follower thread (the core's AppendedFollower), for any process.
     return this.subscribe<AppendedNotice>("appended", handler);
+  }
+
+  currentStore(): Promise<CurrentStore> {
+    return this.call<CurrentStore>("current_store");
+  }
+
+  openBundle(path: string): Promise<CurrentStore> {
+    return this.call<CurrentStore>("open_bundle", { req: { path } });
+  }
+
+  openBundleFile(_file: Blob, _name: string): Promise<CurrentStore> {
+    // The desktop has paths: dropped and chosen files arrive as paths (openBundle).
+    return Promise.reject(
+      new BackendError("browser_only", "The desktop window opens bundles by path: use Open… or drop the file."),
+    );
+  }
+
+  closeBundle(): Promise<CurrentStore> {
+    return this.call<CurrentStore>("close_bundle");
+  }
+
+  chooseSavePath(defaultName: string): Promise<string | null> {
+    return this.call<string | null>("choose_save_path", { defaultName });
+  }
+
+  async exportBundle(
+    opts: ExportBundleOptions,
+    onProgress?: (p: ExportProgress) => void,
+  ): Promise<ExportOutcome> {
+    onProgress?.({ phase: "exporting", bytes: 0, total: null });
+    const r = await this.call<ExportBundleResponse>("export_bundle", {
+      req: { ...opts.filter, path: opts.path, with_quarantine: opts.withQuarantine },
+    });
+    return {
+      file: r.path,
+      bytes: r.bytes,
+      sha256: r.sha256,
+      fingerprint: r.fingerprint,
+      tenant: r.manifest.tenant,
+      events: r.manifest.counts.events,
+      quarantined: r.manifest.counts.quarantined,
+      merkleRoot: r.manifest.merkle.root,
+    };
   }
 
   /** Listens to a Tauri event; the returned function stops listening, even before it started. */

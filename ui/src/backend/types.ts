@@ -40,6 +40,42 @@ import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
 import type { VerifyReport } from "../bindings/VerifyReport";
+import type { CurrentStore } from "../bindings/CurrentStore";
+import type { EventFilter } from "../bindings/EventFilter";
+
+/** What "Export bundle…" asks for: the timeline's filter (no free text), and where. */
+export interface ExportBundleOptions {
+  /** Which events (`tenant` required; `text` is not an export filter and must be absent). */
+  filter: EventFilter;
+  /** Include the tenant's quarantined records (conflicts). */
+  withQuarantine: boolean;
+  /**
+   * Desktop: the file to write (from {@link Backend.chooseSavePath}). Browser: the download's
+   * file name (the browser decides where it goes).
+   */
+  path: string;
+}
+
+/** What an export wrote, as the export dialog shows it. */
+export interface ExportOutcome {
+  /** The file written (desktop) or the download's name (browser). */
+  file: string;
+  bytes: number;
+  sha256: string;
+  /** The signer's (this installation's) key fingerprint. */
+  fingerprint: string;
+  tenant: string;
+  events: number;
+  quarantined: number;
+  merkleRoot: string;
+}
+
+/** Where an export is: `exporting` until the file exists, then `downloading` (browser only). */
+export interface ExportProgress {
+  phase: "exporting" | "downloading";
+  bytes: number;
+  total: number | null;
+}
 
 export type BackendKind = "tauri" | "http";
 
@@ -108,6 +144,34 @@ export interface Backend {
    * HTTP: Server-Sent Events of `GET /api/live_appended`; Tauri: the `appended` event.
    */
   onAppended(handler: (notice: AppendedNotice) => void): () => void;
+  /**
+   * Which store the window reads: the user's own, or a bundle opened in its place (read-only,
+   * with its file name, tenant, counts and trust report). Tauri: `current_store`.
+   */
+  currentStore(): Promise<CurrentStore>;
+  /**
+   * Opens the bundle file at `path` (on this machine) in place of the store; every view then
+   * reads it and every write is refused (`read_only`). Tauri: `open_bundle {req: {path}}`.
+   */
+  openBundle(path: string): Promise<CurrentStore>;
+  /**
+   * Opens a bundle the person picked or dropped in a browser, by its bytes. HTTP only
+   * (`POST /api/bundles`); the desktop opens paths ({@link openBundle}).
+   */
+  openBundleFile(file: Blob, name: string): Promise<CurrentStore>;
+  /** Returns the window to the user's own store. Tauri: `close_bundle`. */
+  closeBundle(): Promise<CurrentStore>;
+  /**
+   * Where to write an export: the desktop's native save dialog (Tauri: `choose_save_path
+   * {defaultName}`, null when cancelled); a browser answers `defaultName` itself (its download
+   * decides where the file goes).
+   */
+  chooseSavePath(defaultName: string): Promise<string | null>;
+  /**
+   * Exports a tenant's events (the filter) as a signed bundle. Desktop: writes `path`
+   * (Tauri: `export_bundle {req}`); browser: `GET /api/export_bundle` streamed to a download.
+   */
+  exportBundle(opts: ExportBundleOptions, onProgress?: (p: ExportProgress) => void): Promise<ExportOutcome>;
 }
 
 /**

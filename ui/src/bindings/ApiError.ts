@@ -15,6 +15,8 @@
  * - `store_unavailable` (503): the store could not be opened or created;
  * - `store_incompatible` (500): the file is not a Trailview store, or is from a newer version;
  * - `store_sqlite`, `store_io` (500): the store failed;
+ * - `read_only` (409): a write while a bundle is open in the window (close it first);
+ * - `bundle_malformed`, `bundle_io` (400): a bundle file cannot be read as a bundle;
  * - `internal` (500): a bug (a worker panicked);
  * - `forbidden` (403), `method_not_allowed` (405): HTTP only, see `trailview serve`.
  */

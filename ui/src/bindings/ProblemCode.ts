@@ -3,4 +3,4 @@
 /**
  * What kind of problem.
  */
-export type ProblemCode = "malformed" | "unsupported_format" | "manifest_edited" | "bad_signature" | "untrusted_key" | "event_changed" | "event_removed" | "event_added" | "events_reordered" | "index_changed" | "merkle_root_mismatch" | "file_changed" | "foreign_tenant" | "notes_broken";
+export type ProblemCode = "malformed" | "unsupported_format" | "manifest_edited" | "bad_signature" | "untrusted_key" | "event_changed" | "event_removed" | "event_added" | "events_reordered" | "index_changed" | "merkle_root_mismatch" | "file_changed" | "foreign_tenant" | "notes_broken" | "inconsistent";

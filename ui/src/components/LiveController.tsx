@@ -3,6 +3,8 @@ import { useEffect } from "react";
 import { useBackend } from "../backend";
 import { LiveBatcher } from "../lib/live";
 import { useLive } from "../state/live";
+import { CURRENT_STORE_KEY, useReadOnly } from "../bundle/session";
+import type { CurrentStore } from "../bindings/CurrentStore";
 
 /**
  * Follows the store while the window is open: subscribes to the backend's `appended` notices
@@ -28,7 +30,12 @@ export function LiveController() {
       pause: () => batcher.pause(),
       resume: () => batcher.resume(),
     });
-    const stop = backend.onAppended((notice) => batcher.notice(notice));
+    const stop = backend.onAppended((notice) => {
+      // Notices are about the user's own store; while a bundle is shown in its place they say
+      // nothing about what is on screen (closing the bundle re-reads everything anyway).
+      if (queryClient.getQueryData<CurrentStore>(CURRENT_STORE_KEY)?.read_only) return;
+      batcher.notice(notice);
+    });
     return () => {
       stop();
       stopSnap();
@@ -47,7 +54,8 @@ export function LiveIndicator() {
   const pending = useLive((s) => s.pending);
   const pause = useLive((s) => s.pause);
   const resume = useLive((s) => s.resume);
-  if (!connected) return null;
+  const readOnly = useReadOnly();
+  if (!connected || readOnly) return null;
   const n = (v: number) => v.toLocaleString("en-US");
   return (
     <div className="live" data-testid="live">

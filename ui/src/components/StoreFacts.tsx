@@ -1,6 +1,7 @@
 import { useBackend } from "../backend";
 import { useBundleInfo } from "../data/integrity";
 import { useAppInfo, useStats } from "../data/queries";
+import { useCurrentStore } from "../bundle/session";
 import { formatRoute } from "../routing";
 import { useRoute } from "../state/route";
 import { CopyableText } from "./CopyableText";
@@ -22,6 +23,8 @@ export function StoreFacts() {
   // Only a store opened from an audit bundle has a trust to show; an ordinary store shows none.
   const bundle = useBundleInfo().data?.bundle ?? null;
   const route = useRoute();
+  // While a bundle is open the window reads its cache store, not the user's own file.
+  const served = useCurrentStore().data;
   return (
     <section className="store" aria-labelledby="store-title" aria-busy={info.isPending}>
       <h2 id="store-title" className="store-title">
@@ -37,7 +40,7 @@ export function StoreFacts() {
           </dd>
           <dt>File</dt>
           <dd data-testid="db-path">
-            <CopyableText text={info.data.db_path} max={26} />
+            <CopyableText text={served?.kind === "bundle" ? served.path : info.data.db_path} max={26} />
           </dd>
           {stats.data && (
             <>

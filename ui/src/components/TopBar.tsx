@@ -10,6 +10,8 @@ import {
 } from "../lib/filters";
 import { useBackend } from "../backend";
 import { useImporter } from "../import/Importer";
+import { BrowserBundleOpener } from "../bundle/BundleBar";
+import { useReadOnly } from "../bundle/session";
 import { boundToUs, formatTime } from "../lib/time";
 import { navigate, useRoute } from "../state/route";
 import { useUi } from "../state/ui";
@@ -31,6 +33,7 @@ export function TopBar() {
   const utc = useUi((s) => s.utc);
   const desktop = useBackend().kind === "tauri";
   const importer = useImporter();
+  const readOnly = useReadOnly();
   const [text, setText] = useState("");
   const [errors, setErrors] = useState<string[]>([]);
   const input = useRef<HTMLInputElement>(null);
@@ -157,11 +160,18 @@ export function TopBar() {
           className="button"
           onClick={importer.choose}
           disabled={importer.running}
-          title={importer.running ? "An import is running" : "Open event files (Ctrl+O), or drop them on the window"}
+          title={
+            importer.running
+              ? "An import is running"
+              : readOnly
+                ? "A bundle is open, read-only: Open… opens another bundle (.trail); close it to import event files"
+                : "Open event files or an audit bundle (.trail) (Ctrl+O), or drop them on the window"
+          }
         >
           Open…
         </button>
       )}
+      {!desktop && <BrowserBundleOpener />}
       <button
         type="button"
         className="button"

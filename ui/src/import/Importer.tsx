@@ -2,6 +2,8 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef } from "react";
 import { useBackend } from "../backend";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { CURRENT_STORE_KEY, isBundleName, notABundle, openBundle } from "../bundle/session";
+import type { CurrentStore } from "../bindings/CurrentStore";
 import { fileFraction, importTotals, ratePerSecond, useImportStore } from "./state";
 
 /** How often the views re-read while an import commits rows (they show them as they land). */
@@ -21,6 +23,16 @@ export function useImporter(): { choose: () => void; start: (paths: string[]) =>
     (paths: string[]) => {
       const store = useImportStore.getState();
       if (paths.length === 0 || store.state.status === "running") return;
+      // A bundle (.trail) is opened, read-only, in place of the store, never ingested.
+      const bundle = paths.find(isBundleName);
+      if (bundle !== undefined) {
+        void openBundle(backend, queryClient, { path: bundle });
+        return;
+      }
+      if (queryClient.getQueryData<CurrentStore>(CURRENT_STORE_KEY)?.read_only) {
+        store.set({ status: "failed", paths, error: notABundle(paths, true) });
+        return;
+      }
       const startedAt = performance.now();
       store.set({ status: "running", paths, startedAt, progress: null, finished: [] });
       let committed = 0;

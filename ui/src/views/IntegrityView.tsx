@@ -20,6 +20,7 @@ import {
 } from "../lib/integrity";
 import { formatTime, parseRfc3339Us } from "../lib/time";
 import { useUi } from "../state/ui";
+import { ExportBundleButton } from "../bundle/ExportDialog";
 
 /**
  * Can what is on screen be trusted? The store's own check (`verify`: hash chain and every event
@@ -151,6 +152,9 @@ function TrustPanel() {
           </dd>
         </dl>
       )}
+      <p>
+        <ExportBundleButton />
+      </p>
     </section>
   );
 }

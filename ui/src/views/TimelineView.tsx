@@ -27,6 +27,7 @@ import { navigate, useRoute } from "../state/route";
 import { useLive } from "../state/live";
 import { useUi } from "../state/ui";
 import { EmptyStore } from "./timeline/EmptyStore";
+import { ExportBundleButton } from "../bundle/ExportDialog";
 import { useEventWindow } from "./timeline/useEventWindow";
 
 /** Row height in px: fixed, so the virtualizer never measures (UI.md: dense rows, 24–28 px). */
@@ -382,6 +383,7 @@ function Timeline({ tenant, stats }: { tenant: string; stats: Stats }) {
         </p>
         <div className="tl-tools">
           <LiveIndicator />
+          <ExportBundleButton small />
           <button type="button" className="button button-small" onClick={() => goEdge("first")} title="First event (Home)">
             First
           </button>

@@ -569,6 +569,12 @@ fn typescript_bindings_are_current() {
     check.one::<ExportBundleResponse>();
     check.one::<BundlePathRequest>();
     check.one::<OpenBundleResponse>();
+    check.one::<CurrentStore>();
+    check.one::<CurrentBundle>();
+    check.one::<StoreKind>();
+    check.one::<OpenBundleRequest>();
+    check.one::<ExportDownloadRequest>();
+    check.one::<crate::bundle::ConsistencyReport>();
     check.one::<crate::keys::KeyInfo>();
     check.one::<crate::bundle::BundleInfo>();
     check.one::<crate::bundle::BundleReport>();

@@ -24,6 +24,8 @@
 //!   signature, an untrusted signer.
 //! - One event can be proven on its own ([`proof`]): its index line, its raw bytes, the audit
 //!   path and the signed manifest, checkable without the rest of the bundle.
+//! - A later bundle can be proven to extend an earlier one ([`consistency`], RFC 9162 §2.1.4):
+//!   both signed manifests and the consistency path, nothing else.
 //!
 //! ## Invariants
 //! - **One tenant, ever.** Export selects by tenant in SQL; the quarantine part holds only
@@ -33,6 +35,7 @@
 //!   by the file's SHA-256 ([`open`]); reviewer notes go into a new, derived bundle.
 //! - **Streaming.** Export and verify hold one chunk of events at a time, whatever the size.
 
+pub mod consistency;
 pub mod export;
 pub mod merkle;
 pub mod notes;
@@ -46,6 +49,9 @@ use ts_rs::TS;
 use crate::keys::KeyError;
 use crate::store::StoreError;
 
+pub use consistency::{
+    prove_consistency, verify_consistency_proof, ConsistencyProof, ConsistencyReport,
+};
 pub use export::{export, ExportOptions, ExportProgress, ExportSummary};
 pub use open::{bundle_info, default_cache_dir, open_bundle, BundleInfo, OpenReport};
 pub use proof::{prove, verify_proof, InclusionProof, ProofReport};
@@ -99,6 +105,9 @@ pub enum BundleError {
     /// The bundle is broken, so it cannot vouch for anything.
     #[error("{0}")]
     Broken(String),
+    /// Two bundles are not one log's earlier and later state (a consistency proof).
+    #[error("{0}")]
+    Inconsistent(String),
 }
 
 impl BundleError {
@@ -112,6 +121,7 @@ impl BundleError {
             BundleError::NotFound(_) => "not_found",
             BundleError::BadRequest(_) => "bad_request",
             BundleError::Broken(_) => "bundle_broken",
+            BundleError::Inconsistent(_) => "bundle_inconsistent",
         }
     }
 

@@ -62,6 +62,8 @@ pub enum ProblemCode {
     ForeignTenant,
     /// Reviewer notes are broken.
     NotesBroken,
+    /// Two bundles are not one log's earlier and later state (consistency proofs).
+    Inconsistent,
 }
 
 impl ProblemCode {

@@ -3,6 +3,9 @@ import { useBackend } from "../../backend";
 import { EmptyState } from "../../components/EmptyState";
 import { ErrorNotice } from "../../components/ErrorNotice";
 import { useImporter } from "../../import/Importer";
+import { useReadOnly } from "../../bundle/session";
+
+const READ_ONLY_TIP = "A bundle is open, read-only: close it to add events to your own store";
 
 /** Events the demo data set has (the API's default, said here so the button can say it). */
 const DEMO_EVENTS = 20_000;
@@ -15,6 +18,7 @@ const DEMO_EVENTS = 20_000;
 export function EmptyStore() {
   const backend = useBackend();
   const queryClient = useQueryClient();
+  const readOnly = useReadOnly();
   const demo = useMutation({
     mutationFn: () => backend.loadDemo(DEMO_EVENTS),
     // Everything read so far described an empty store.
@@ -31,7 +35,8 @@ export function EmptyStore() {
         <button
           type="button"
           className="button button-primary"
-          disabled={demo.isPending}
+          disabled={demo.isPending || readOnly}
+          title={readOnly ? READ_ONLY_TIP : undefined}
           onClick={() => demo.mutate()}
         >
           {demo.isPending ? "Loading demo data…" : "Load demo data"}
@@ -47,7 +52,8 @@ export function EmptyStore() {
       {backend.kind === "http" && (
         <p className="muted small">
           To open your own files, ingest them with <code>trailview ingest FILE…</code> (the same
-          store) and reload this page; the desktop window opens files directly.
+          store) and reload this page; the desktop window opens files directly. An audit bundle
+          (.trail) opens here too: Open bundle…, or drop it on the page.
         </p>
       )}
     </EmptyState>
@@ -57,8 +63,15 @@ export function EmptyStore() {
 /** "Open files…" in the desktop window: the native dialog (also Ctrl+O, File → Open, or drop). */
 function OpenFiles() {
   const { choose, running } = useImporter();
+  const readOnly = useReadOnly();
   return (
-    <button type="button" className="button" onClick={choose} disabled={running}>
+    <button
+      type="button"
+      className="button"
+      onClick={choose}
+      disabled={running || readOnly}
+      title={readOnly ? READ_ONLY_TIP : undefined}
+    >
       {running ? "Importing…" : "Open files…"}
     </button>
   );
