@@ -213,7 +213,67 @@ pub async fn export_bundle(
     req: Option<api::ExportBundleRequest>,
 ) -> Result<api::ExportBundleResponse, ApiError> {
     let req = req.unwrap_or_default();
-    state.read(move |s| api::export_bundle(s, &req)).await
+    // Always the user's own store, refused while a bundle is shown: re-signing someone else's
+    // bundle with this installation's key would misstate where it came from.
+    state
+        .run_blocking(move |shared| api::export_bundle_checked(shared.store()?, &req))
+        .await
+}
+
+/// `api::current_store`: the user's own store or the bundle being shown, with its trust badge.
+#[tauri::command]
+pub async fn current_store(state: State<'_, AppState>) -> Result<api::CurrentStore, ApiError> {
+    state
+        .run_blocking(|shared| api::current_store(shared.store()?))
+        .await
+}
+
+/// `api::open_bundle_in`: show a bundle (imported read-only into its cache store) in the window.
+#[tauri::command]
+pub async fn open_bundle(
+    state: State<'_, AppState>,
+    req: Option<api::OpenBundleRequest>,
+) -> Result<api::CurrentStore, ApiError> {
+    let req = req.unwrap_or_default();
+    state
+        .run_blocking(move |shared| api::open_bundle_in(shared.store()?, &req))
+        .await
+}
+
+/// `api::close_bundle`: back to the user's own store.
+#[tauri::command]
+pub async fn close_bundle(state: State<'_, AppState>) -> Result<api::CurrentStore, ApiError> {
+    state
+        .run_blocking(|shared| api::close_bundle(shared.store()?))
+        .await
+}
+
+/// The native "save as" dialog for an exported bundle; `None` when cancelled. Desktop only.
+#[tauri::command]
+pub async fn choose_save_path(
+    app: AppHandle,
+    default_name: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.dialog()
+        .file()
+        .set_title("Export audit bundle")
+        .set_file_name(default_name.unwrap_or_else(|| "export.trail".into()))
+        .add_filter("Trailview audit bundle", &["trail"])
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+        .await
+        .map_err(|e| ApiError::new("internal", format!("the save dialog failed: {e}")))?;
+    picked
+        .map(|p| {
+            p.into_path()
+                .map(|p| p.display().to_string())
+                .map_err(|e| ApiError::new("bad_request", format!("not a local file: {e}")))
+        })
+        .transpose()
 }
 
 /// `api::verify_bundle`.

@@ -43,7 +43,13 @@ before(async () => {
   const port = await freePort();
   const nativePort = await freePort();
   driver = spawn(TAURI_DRIVER, ["--port", String(port), "--native-port", String(nativePort)], {
-    env: { ...process.env, TRAILVIEW_DB: dbPath },
+    env: {
+      ...process.env,
+      TRAILVIEW_DB: dbPath,
+      // Bundles: this run's own signing key, trusted keys and cache, never the user's.
+      TRAILVIEW_KEYS: join(scratch, "keys"),
+      TRAILVIEW_CACHE: join(scratch, "cache"),
+    },
     stdio: ["ignore", "inherit", "inherit"],
   });
   driverExit = new Promise((ok) => driver.once("exit", (code, signal) => ok({ code, signal })));
@@ -170,6 +176,54 @@ test("files dropped on the window import with progress, rows arriving as they co
   await session.until("the timeline to count the new events", async () => {
     const now = await session.text(await session.find('[data-testid="timeline-count"]'));
     return now !== before;
+  });
+});
+
+test("a bundle dropped on the window opens read-only with its trust badge, and closes", async () => {
+  // An audit bundle exported by the CLI with this run's key (so its signer is trusted here),
+  // dropped like a file: the window switches to it, shows the bar, and reads only its events.
+  const cli = join(dirname(APP), "trailview");
+  const env = { ...process.env, TRAILVIEW_KEYS: join(scratch, "keys") };
+  const source = join(scratch, "bundle-source.db");
+  const events = join(scratch, "bundle-events.ndjson");
+  execFileSync(cli, ["generate", "--events", "3000", "--seed", "99", "-o", events], { env });
+  execFileSync(cli, ["--db", source, "ingest", events], { env });
+  const tenants = JSON.parse(execFileSync(cli, ["--db", source, "stats", "--json"], { env })).tenants;
+  const tenant = tenants.find((t) => t.tenant !== "").tenant;
+  const bundle = join(scratch, "case-77.trail");
+  execFileSync(cli, ["--db", source, "export", "--tenant", tenant, "-o", bundle], { env });
+  await session.execute(
+    `window.__TAURI_INTERNALS__.invoke("plugin:event|emit", {
+       event: "tauri://drag-drop",
+       payload: { paths: [arguments[0]], position: { x: 10, y: 10 } },
+     });`,
+    [bundle],
+  );
+  const name = await session.until(
+    "the bundle bar",
+    async () => {
+      const [bar] = await session.findAll('[data-testid="bundle-name"]');
+      return bar ? session.text(bar) : null;
+    },
+    60_000,
+  );
+  assert.equal(name, "case-77.trail");
+  assert.equal(await session.text(await session.find('[data-testid="bundle-tenant"]')), tenant);
+  assert.equal(
+    await session.attribute(await session.find('[data-testid="bundle-bar-trust"]'), "data-status"),
+    "trusted",
+  );
+  await session.until("the timeline to read the bundle's tenant", async () => {
+    const scope = await session.text(await session.find('[data-testid="scope-tenant"]'));
+    return scope === tenant;
+  });
+  await session.find('[data-testid="timeline-row"]', 30_000);
+  await session.screenshot().then((png) => writeFileSync(screenshotPath("window-bundle.png"), png));
+  const [close] = await session.findAll('[data-testid="bundle-bar"] button');
+  assert.ok(close, "the bar has a Close bundle button");
+  await session.click(close);
+  await session.until("the bar to go", async () => {
+    return (await session.findAll('[data-testid="bundle-bar"]')).length === 0;
   });
 });
 
