@@ -26,6 +26,9 @@ use crate::AppState;
 /// The Tauri event `ingest_files` reports its progress with (`api::IngestProgress`).
 pub const INGEST_PROGRESS: &str = "ingest_progress";
 
+/// The Tauri event `export_bundle` reports its progress with (`api::ExportBundleProgress`).
+pub const EXPORT_PROGRESS: &str = "export_progress";
+
 /// Version and store path. Does not wait for the first-run demo data, only for the store to
 /// have been opened (or not).
 #[tauri::command]
@@ -206,9 +209,10 @@ pub async fn key_info(state: State<'_, AppState>) -> Result<api::KeyInfoResponse
         .await
 }
 
-/// `api::export_bundle`.
+/// `api::export_bundle_checked`, with its progress as `export_progress` events.
 #[tauri::command]
 pub async fn export_bundle(
+    app: AppHandle,
     state: State<'_, AppState>,
     req: Option<api::ExportBundleRequest>,
 ) -> Result<api::ExportBundleResponse, ApiError> {
@@ -216,7 +220,11 @@ pub async fn export_bundle(
     // Always the user's own store, refused while a bundle is shown: re-signing someone else's
     // bundle with this installation's key would misstate where it came from.
     state
-        .run_blocking(move |shared| api::export_bundle_checked(shared.store()?, &req))
+        .run_blocking(move |shared| {
+            api::export_bundle_checked(shared.store()?, &req, &mut |progress| {
+                let _ = app.emit(EXPORT_PROGRESS, progress);
+            })
+        })
         .await
 }
 

@@ -156,7 +156,9 @@ fn reads_go_to_the_open_bundle_writes_are_refused_and_close_returns() {
         with_quarantine: None,
     };
     assert_eq!(
-        api::export_bundle_checked(&shared, &req).unwrap_err().code,
+        api::export_bundle_checked(&shared, &req, &mut |_| {})
+            .unwrap_err()
+            .code,
         "read_only"
     );
     assert_eq!(

@@ -15,6 +15,7 @@ import type { ReplayRequest } from "../bindings/ReplayRequest";
 import type { ReplayResponse } from "../bindings/ReplayResponse";
 import type { Bucket } from "../bindings/Bucket";
 import type { BundleInfoResponse } from "../bindings/BundleInfoResponse";
+import type { ExportBundleProgress } from "../bindings/ExportBundleProgress";
 import type { EventPage } from "../bindings/EventPage";
 import type { EventsRequest } from "../bindings/EventsRequest";
 import type { HistogramRequest } from "../bindings/HistogramRequest";
@@ -183,9 +184,17 @@ export class TauriBackend implements Backend {
     onProgress?: (p: ExportProgress) => void,
   ): Promise<ExportOutcome> {
     onProgress?.({ phase: "exporting", bytes: 0, total: null });
-    const r = await this.call<ExportBundleResponse>("export_bundle", {
-      req: { ...opts.filter, path: opts.path, with_quarantine: opts.withQuarantine },
-    });
+    const stop = this.subscribe<ExportBundleProgress>("export_progress", (p) =>
+      onProgress?.({ phase: "exporting", bytes: 0, total: p.total, events: p.events }),
+    );
+    let r: ExportBundleResponse;
+    try {
+      r = await this.call<ExportBundleResponse>("export_bundle", {
+        req: { ...opts.filter, path: opts.path, with_quarantine: opts.withQuarantine },
+      });
+    } finally {
+      stop();
+    }
     return {
       file: r.path,
       bytes: r.bytes,

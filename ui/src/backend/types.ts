@@ -70,11 +70,16 @@ export interface ExportOutcome {
   merkleRoot: string;
 }
 
-/** Where an export is: `exporting` until the file exists, then `downloading` (browser only). */
+/**
+ * Where an export is: `exporting` until the file exists (with events written so far when the
+ * backend reports them: the desktop), then `downloading` (browser only, in bytes).
+ */
 export interface ExportProgress {
   phase: "exporting" | "downloading";
   bytes: number;
   total: number | null;
+  /** Exporting: events written so far, and `total` is the events selected. */
+  events?: number;
 }
 
 export type BackendKind = "tauri" | "http";

@@ -140,13 +140,8 @@ function ExportDialog({ tenant, onClose }: { tenant: string; onClose: () => void
       </label>
       {running && progress && (
         <div role="status" className="export-progress">
-          {progress.phase === "exporting"
-            ? "Exporting and signing…"
-            : `Downloading ${n(progress.bytes)}${progress.total ? ` of ${n(progress.total)}` : ""} bytes…`}
-          <progress
-            max={1}
-            value={progress.phase === "downloading" && progress.total ? progress.bytes / progress.total : undefined}
-          />
+          {exportingText(progress)}
+          <progress max={1} value={progressRatio(progress)} />
         </div>
       )}
       {error !== null && <ErrorNotice error={error} action="export the bundle" />}
@@ -189,4 +184,20 @@ function ExportDialog({ tenant, onClose }: { tenant: string; onClose: () => void
       </div>
     </dialog>
   );
+}
+
+/** The export's status line. */
+export function exportingText(p: ExportProgress): string {
+  if (p.phase === "downloading") {
+    return `Downloading ${n(p.bytes)}${p.total ? ` of ${n(p.total)}` : ""} bytes…`;
+  }
+  return p.events !== undefined && p.total
+    ? `Exporting and signing… ${n(p.events)} of ${n(p.total)} events`
+    : "Exporting and signing…";
+}
+
+/** How far, 0–1; `undefined` (an indeterminate bar) while the backend has not said. */
+export function progressRatio(p: ExportProgress): number | undefined {
+  const done = p.phase === "downloading" ? p.bytes : p.events;
+  return done !== undefined && p.total ? Math.min(1, done / p.total) : undefined;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultBundleName } from "./ExportDialog";
+import { defaultBundleName, exportingText, progressRatio } from "./ExportDialog";
 import { isBundleName, notABundle } from "./session";
 
 describe("bundles in the window", () => {
@@ -23,5 +23,17 @@ describe("bundles in the window", () => {
     expect(notABundle(["a.ndjson"], true).code).toBe("read_only");
     expect(notABundle(["a.ndjson"], false).code).toBe("desktop_only");
     expect(notABundle(["a.ndjson"], false).message).toMatch(/trailview ingest/);
+  });
+
+  it("shows how far an export is when the backend says, an indeterminate bar when not", () => {
+    const start = { phase: "exporting" as const, bytes: 0, total: null };
+    expect(exportingText(start)).toBe("Exporting and signing…");
+    expect(progressRatio(start)).toBeUndefined();
+    const half = { phase: "exporting" as const, bytes: 0, total: 1_000_000, events: 500_000 };
+    expect(exportingText(half)).toBe("Exporting and signing… 500,000 of 1,000,000 events");
+    expect(progressRatio(half)).toBe(0.5);
+    const dl = { phase: "downloading" as const, bytes: 300, total: 1200 };
+    expect(exportingText(dl)).toBe("Downloading 300 of 1,200 bytes…");
+    expect(progressRatio(dl)).toBe(0.25);
   });
 });

@@ -125,11 +125,33 @@ pub struct ExportBundleResponse {
     pub manifest: bundle::Manifest,
 }
 
+/// Where a desktop export is: the `export_progress` event (at most every 100 ms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[ts(export_to = "../../ui/src/bindings/")]
+pub struct ExportBundleProgress {
+    /// Events written so far.
+    #[ts(type = "number")]
+    pub events: u64,
+    /// Events selected (an estimate when filtering by correlation or execution).
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 /// `export_bundle` (desktop only): export one tenant's (filtered) events, signed with this
 /// installation's key (made on first use).
 pub fn export_bundle(
     store: &Store,
     req: &ExportBundleRequest,
+) -> Result<ExportBundleResponse, ApiError> {
+    export_bundle_reporting(store, req, &mut |_| {})
+}
+
+/// [`export_bundle`], calling `progress` as events are written (throttled to every 100 ms,
+/// and once at the end).
+pub fn export_bundle_reporting(
+    store: &Store,
+    req: &ExportBundleRequest,
+    progress: &mut dyn FnMut(ExportBundleProgress),
 ) -> Result<ExportBundleResponse, ApiError> {
     use crate::ingest::Clock;
     let tenant = req
@@ -160,8 +182,19 @@ pub fn export_bundle(
         created_at: crate::ingest::SystemClock.now_us(),
     };
     let identity = KeyRing::default_dir().identity()?;
+    let mut last = std::time::Instant::now();
+    let mut report = |p: &bundle::ExportProgress| {
+        let done = p.total > 0 && p.events >= p.total;
+        if done || last.elapsed() >= std::time::Duration::from_millis(100) {
+            last = std::time::Instant::now();
+            progress(ExportBundleProgress {
+                events: p.events,
+                total: p.total.max(p.events),
+            });
+        }
+    };
     let s =
-        bundle::export(store, &opts, &identity, Path::new(path), &mut |_| {}).map_err(
+        bundle::export(store, &opts, &identity, Path::new(path), &mut report).map_err(
             |e| match e {
                 BundleError::BadRequest(m) => ApiError::bad_filter(m),
                 e => e.into(),

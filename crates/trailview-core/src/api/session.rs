@@ -408,12 +408,14 @@ pub fn close_bundle(shared: &SharedStore) -> Result<CurrentStore, ApiError> {
 /// `export_bundle` from the window (desktop): like [`super::export_bundle`] on the user's own
 /// store, refused with `read_only` while a bundle is shown (re-signing someone else's bundle
 /// with this installation's key would misstate where it came from: send the `.trail` itself).
+/// `progress` hears how far it is (the desktop's `export_progress` events).
 pub fn export_bundle_checked(
     shared: &SharedStore,
     req: &ExportBundleRequest,
+    progress: &mut dyn FnMut(super::ExportBundleProgress),
 ) -> Result<ExportBundleResponse, ApiError> {
     shared.refuse_if_read_only()?;
-    shared.read_own(|s| super::export_bundle(s, req))
+    shared.read_own(|s| super::export_bundle_reporting(s, req, progress))
 }
 
 /// `GET /api/export_bundle`: which events, whether with the quarantine, and the file name.

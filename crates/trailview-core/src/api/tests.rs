@@ -567,6 +567,7 @@ fn typescript_bindings_are_current() {
     check.one::<KeyInfoResponse>();
     check.one::<ExportBundleRequest>();
     check.one::<ExportBundleResponse>();
+    check.one::<ExportBundleProgress>();
     check.one::<BundlePathRequest>();
     check.one::<OpenBundleResponse>();
     check.one::<CurrentStore>();
