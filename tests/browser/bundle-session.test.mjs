@@ -110,6 +110,18 @@ test("export a bundle as a download, verify it with the CLI, open it back read-o
     target.tenant,
   );
   await waitCount("timeline-count", target.events);
+  // An event's detail names its seq in the exporting store (the bundle numbers its own 1..n).
+  const row = page.getByTestId("timeline-row").nth(3);
+  const id = await row.getAttribute("data-event-id");
+  await row.click();
+  const sourceSeq = Number(await page.getByTestId("detail-source-seq").textContent());
+  const original = cli("--db", server.dbPath, "events", "--tenant", target.tenant, "--json", "--limit", "1000000")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .find((e) => e.id === id);
+  assert.equal(sourceSeq, original.seq);
+  await page.keyboard.press("Escape");
   const options = await page.getByTestId("tenant-select").locator("option").allTextContents();
   assert.deepEqual(options, [`${target.tenant} (${target.events.toLocaleString("en-US")})`]);
   // Read-only: exporting (a write of this installation's signature) is off, with the reason.

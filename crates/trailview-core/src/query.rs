@@ -162,6 +162,11 @@ pub struct StoredEvent {
     /// Position in the store's append order.
     #[ts(type = "number")]
     pub seq: i64,
+    /// In a store opened from an audit bundle: the event's `seq` in the store that exported it
+    /// (from the bundle's index). Absent in every other store.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub source_seq: Option<i64>,
     /// The envelope's id (or derived).
     pub id: String,
     /// The type, as written.
@@ -246,6 +251,7 @@ fn row_to_event(r: &Row<'_>) -> rusqlite::Result<StoredEvent> {
     };
     Ok(StoredEvent {
         seq: r.get(0)?,
+        source_seq: None,
         id: event.id,
         kind: event.kind,
         type_version: event.type_version,
@@ -440,13 +446,36 @@ impl Store {
         };
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
+        let from_bundle = self.is_from_bundle()?;
         while let Some(r) = rows.next()? {
-            let e = row_to_event(r)?;
+            let mut e = row_to_event(r)?;
             if exact(&e) {
+                if from_bundle {
+                    e.source_seq = self.source_seq(e.seq)?;
+                }
                 f(e)?;
             }
         }
         Ok(())
+    }
+
+    /// Whether this store was opened from an audit bundle (its events carry the exporting
+    /// store's seqs). A separate lookup rather than a join, so the timeline's query plans are
+    /// the same in every store.
+    fn is_from_bundle(&self) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM bundle_seqs)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// The exporting store's seq of the event at `seq`, in a store opened from a bundle.
+    fn source_seq(&self, seq: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT source_seq FROM bundle_seqs WHERE seq = ?1")?
+            .query_row([seq], |r| r.get(0))
+            .optional()?)
     }
 
     /// How many events match `q` (cursors and limit ignored).
@@ -558,8 +587,9 @@ impl Store {
         ))?;
         let mut rows = stmt.query(rusqlite::params![t, &key128(id)[..]])?;
         while let Some(r) = rows.next()? {
-            let e = row_to_event(r)?;
+            let mut e = row_to_event(r)?;
             if e.id == id {
+                e.source_seq = self.source_seq(e.seq)?;
                 return Ok(Some(e));
             }
         }

@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 7;
+const SCHEMA_VERSION: i64 = 8;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -395,6 +395,16 @@ CREATE TABLE live_checkpoints (
     head_len    INTEGER NOT NULL,
     head_sha256 BLOB    NOT NULL,
     updated_at  INTEGER NOT NULL
+);
+"#,
+    r#"
+-- A store opened from an audit bundle (module `bundle::open`) numbers its events 1..n; this is
+-- each one's `seq` in the store that exported it, from the bundle's verified index, so an
+-- auditor cites the number the customer's store knows. Written in the import's transaction;
+-- empty in every other store.
+CREATE TABLE bundle_seqs (
+    seq        INTEGER PRIMARY KEY,   -- events.seq in this store
+    source_seq INTEGER NOT NULL
 );
 "#,
 ];

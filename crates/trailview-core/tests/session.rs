@@ -241,3 +241,65 @@ fn a_tampered_bundle_opens_with_a_broken_badge_that_says_where() {
         TrustStatus::UnknownSigner
     );
 }
+
+#[test]
+fn an_event_shown_from_a_bundle_names_its_seq_in_the_exporting_store() {
+    let s = setup();
+    // The exporting store numbers the tenant's events among everyone else's.
+    let own = Store::open_read_only(&s.own).unwrap();
+    let req = EventsRequest {
+        filter: api::EventFilter::tenant(s.a.clone()),
+        limit: Some(500),
+        ..EventsRequest::default()
+    };
+    let originals = api::events(&own, &req).unwrap().events;
+    assert!(originals.len() > 10);
+    assert!(
+        originals.iter().any(|e| e.seq > s.a_events as i64),
+        "the tenant's events are interleaved with others' in the source store"
+    );
+    drop(own);
+
+    let shared = shared(&s);
+    shared.open_bundle(&s.bundle, None).unwrap();
+    // The timeline's rows carry it too (the detail drawer shows the row it was handed).
+    let listed = shared.read(|st| api::events(st, &req)).unwrap().events;
+    assert_eq!(listed.len(), originals.len());
+    for (l, o) in listed.iter().zip(&originals) {
+        assert_eq!((l.id.as_str(), l.source_seq), (o.id.as_str(), Some(o.seq)));
+    }
+    for o in originals.iter().step_by(7) {
+        let shown = shared
+            .read(|st| {
+                api::event(
+                    st,
+                    &api::EventRequest {
+                        tenant: Some(s.a.clone()),
+                        id: Some(o.id.clone()),
+                    },
+                )
+            })
+            .unwrap();
+        assert_eq!(shown.raw, o.raw);
+        assert_eq!(shown.source_seq, Some(o.seq), "event {}", o.id);
+        assert!(
+            shown.seq <= s.a_events as i64,
+            "renumbered 1..n in the cache"
+        );
+    }
+    // The user's own store has no such numbers: its detail stays as it was.
+    shared.close_bundle().unwrap();
+    let own = shared
+        .read(|st| {
+            api::event(
+                st,
+                &api::EventRequest {
+                    tenant: Some(s.a.clone()),
+                    id: Some(originals[0].id.clone()),
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(own.source_seq, None);
+    assert!(!serde_json::to_string(&own).unwrap().contains("source_seq"));
+}

@@ -13,6 +13,11 @@ export type StoredEvent = {
  */
 seq: number, 
 /**
+ * In a store opened from an audit bundle: the event's `seq` in the store that exported it
+ * (from the bundle's index). Absent in every other store.
+ */
+source_seq?: number, 
+/**
  * The envelope's id (or derived).
  */
 id: string, 

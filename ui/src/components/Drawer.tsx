@@ -183,7 +183,16 @@ function EventDetail({ event: e }: { event: StoredEvent }) {
             {e.user_id ? <span className="mono">{e.user_id}</span> : <span className="muted">{who.title}</span>}
           </Fact>
           <Fact name="seq">
-            <span className="mono">{e.seq}</span>
+            {e.source_seq !== undefined ? (
+              <span title="This bundle numbers its events 1…n; the exporting store's seq is the one its owner and the bundle's index know">
+                <span className="mono" data-testid="detail-source-seq">
+                  {e.source_seq}
+                </span>{" "}
+                <span className="muted small">in the exporting store (here {e.seq})</span>
+              </span>
+            ) : (
+              <span className="mono">{e.seq}</span>
+            )}
           </Fact>
         </dl>
       </Section>

@@ -124,7 +124,7 @@ pub fn open_bundle(
         total: hint.as_ref().map_or(0, |m| m.counts.events),
     };
     let mut extra: Vec<Problem> = Vec::new();
-    let (tx, rx) = sync_channel::<Vec<Item>>(4);
+    let (tx, rx) = sync_channel::<Vec<(Item, i64)>>(4);
     let (report, imported) = std::thread::scope(|scope| -> Result<_, BundleError> {
         let extra = &mut extra;
         let reader = scope.spawn(move || -> Result<BundleReport, BundleError> {
@@ -193,7 +193,7 @@ pub fn open_bundle(
                         return Ok(());
                     }
                 }
-                chunk.push(item);
+                chunk.push((item, e.seq));
                 if chunk.len() == CHUNK {
                     let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
                     stopped = tx.send(full).is_err();
@@ -211,8 +211,13 @@ pub fn open_bundle(
             let mut n = 0u64;
             let mut since = 0usize;
             for items in rx.iter() {
-                for item in &items {
-                    if let Outcome::Accepted { .. } = tx.push(item)? {
+                for (item, source_seq) in &items {
+                    if let Outcome::Accepted { seq } = tx.push(item)? {
+                        tx.conn()
+                            .prepare_cached(
+                                "INSERT INTO bundle_seqs (seq, source_seq) VALUES (?1, ?2)",
+                            )?
+                            .execute([seq, *source_seq])?;
                         n += 1;
                     }
                 }
