@@ -644,28 +644,54 @@ impl Store {
     /// Counts and ranges.
     pub fn stats(&self) -> Result<Stats> {
         let c = self.conn();
-        let mut tenants = Vec::new();
-        let mut stmt = c.prepare(
-            "SELECT t.name, count(*), min(e.occurred_at), max(e.occurred_at)
-             FROM events e JOIN tenants t ON t.id = e.tenant GROUP BY e.tenant ORDER BY t.name",
-        )?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            tenants.push(TenantStats {
-                tenant: r.get(0)?,
-                events: r.get::<_, i64>(1)? as u64,
-                first_occurred_at: time::format_us(r.get(2)?),
-                last_occurred_at: time::format_us(r.get(3)?),
-            });
-        }
-        let mut dialects = BTreeMap::new();
-        let mut stmt = c.prepare("SELECT dialect, count(*) FROM events GROUP BY dialect")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            if let Some(d) = Dialect::from_code(r.get(0)?) {
-                dialects.insert(d.as_str().to_owned(), r.get::<_, i64>(1)? as u64);
+        // Counts from the rollup plus the tail past its cursor (normally empty): a few rows
+        // instead of every event. First and last times: two index seeks per tenant.
+        let cursor = self.rollup_seq()?;
+        let mut per_tenant: BTreeMap<i64, u64> = BTreeMap::new();
+        let mut dialect_codes: BTreeMap<i64, u64> = BTreeMap::new();
+        for (sql, into) in [
+            (
+                "SELECT tenant, sum(n) FROM event_minutes GROUP BY tenant",
+                &mut per_tenant,
+            ),
+            (
+                "SELECT dialect, sum(n) FROM event_dialects GROUP BY dialect",
+                &mut dialect_codes,
+            ),
+        ] {
+            let mut stmt = c.prepare(sql)?;
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                *into.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)? as u64;
             }
         }
+        let mut stmt =
+            c.prepare("SELECT tenant, dialect, count(*) FROM events WHERE seq > ?1 GROUP BY 1, 2")?;
+        let mut rows = stmt.query([cursor])?;
+        while let Some(r) = rows.next()? {
+            let n = r.get::<_, i64>(2)? as u64;
+            *per_tenant.entry(r.get(0)?).or_default() += n;
+            *dialect_codes.entry(r.get(1)?).or_default() += n;
+        }
+        let mut tenants = Vec::new();
+        let mut name = c.prepare_cached("SELECT name FROM tenants WHERE id = ?1")?;
+        let mut first =
+            c.prepare_cached("SELECT min(occurred_at) FROM events WHERE tenant = ?1")?;
+        let mut last = c.prepare_cached("SELECT max(occurred_at) FROM events WHERE tenant = ?1")?;
+        for (&t, &events) in per_tenant.iter().filter(|(_, &n)| n > 0) {
+            tenants.push(TenantStats {
+                tenant: name.query_row([t], |r| r.get(0))?,
+                events,
+                first_occurred_at: time::format_us(first.query_row([t], |r| r.get(0))?),
+                last_occurred_at: time::format_us(last.query_row([t], |r| r.get(0))?),
+            });
+        }
+        tenants.sort_by(|a, b| a.tenant.cmp(&b.tenant));
+        let dialects: BTreeMap<String, u64> = dialect_codes
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .filter_map(|(d, n)| Dialect::from_code(d).map(|d| (d.as_str().to_owned(), n)))
+            .collect();
         let mut quarantine = BTreeMap::new();
         let mut stmt = c.prepare("SELECT reason, count(*) FROM quarantine GROUP BY reason")?;
         let mut rows = stmt.query([])?;

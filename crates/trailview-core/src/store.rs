@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 8;
+const SCHEMA_VERSION: i64 = 9;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -406,6 +406,20 @@ CREATE TABLE bundle_seqs (
     seq        INTEGER PRIMARY KEY,   -- events.seq in this store
     source_seq INTEGER NOT NULL
 );
+"#,
+    r#"
+-- `stats` (the first thing a window asks): events per (tenant, dialect), folded by the rollup with
+-- `event_minutes` under the same cursor, so counting a store reads a few rows instead of every
+-- event (2.3 s at 1M). The rollup starts over to fill it: derived data only, rebuilt from the log
+-- by the next catch-up; reads count the tail past the cursor meanwhile.
+CREATE TABLE event_dialects (
+    tenant  INTEGER NOT NULL,
+    dialect INTEGER NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (tenant, dialect)
+) WITHOUT ROWID;
+DELETE FROM event_minutes;
+DELETE FROM meta WHERE key = 'rollup_seq';
 "#,
 ];
 

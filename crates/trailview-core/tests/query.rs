@@ -474,3 +474,74 @@ fn the_first_rows_are_visible_while_an_import_goes_on() {
     assert!((2_000..30_000).contains(&committed), "{committed}");
     assert!(accepted < 30_000);
 }
+
+/// `stats` counts per tenant and dialect from the rollup plus its tail: the same answer as
+/// counting every event, before the rollup, after it, and with new events past its cursor.
+#[test]
+fn stats_from_the_rollup_equal_counting_every_event() {
+    use std::collections::BTreeMap;
+    let (_dir, mut store) = store_with(2_000);
+    let naive = |store: &Store| {
+        let mut tenants = BTreeMap::new();
+        let mut dialects = BTreeMap::new();
+        for e in store.events(&EventQuery::new(TenantScope::All)).unwrap() {
+            let t = tenants
+                .entry(e.tenant.clone())
+                .or_insert((0u64, i64::MAX, i64::MIN));
+            t.0 += 1;
+            t.1 = t.1.min(e.occurred_at_us);
+            t.2 = t.2.max(e.occurred_at_us);
+            *dialects
+                .entry(e.dialect.as_str().to_owned())
+                .or_insert(0u64) += 1;
+        }
+        (tenants, dialects)
+    };
+    let check = |store: &Store| {
+        let s = store.stats().unwrap();
+        let (tenants, dialects) = naive(store);
+        let got: BTreeMap<_, _> = s
+            .tenants
+            .iter()
+            .map(|t| {
+                (
+                    t.tenant.clone(),
+                    (
+                        t.events,
+                        parse_rfc3339(&t.first_occurred_at).unwrap(),
+                        parse_rfc3339(&t.last_occurred_at).unwrap(),
+                    ),
+                )
+            })
+            .collect();
+        assert_eq!(got, tenants);
+        assert_eq!(s.dialects, dialects);
+        assert_eq!(s.events, tenants.values().map(|t| t.0).sum::<u64>());
+    };
+    assert_eq!(store.rollup_seq().unwrap(), 0);
+    check(&store); // all tail
+    store.roll_up().unwrap();
+    check(&store); // all rolled up
+    let mut more = Vec::new();
+    generate(
+        &GenConfig {
+            events: 500,
+            tenants: 6,
+            seed: 99,
+            ..GenConfig::default()
+        },
+        &mut more,
+    )
+    .unwrap();
+    ingest_reader(
+        &mut store,
+        &more[..],
+        "more",
+        None,
+        &IngestOptions::default(),
+        &mut |_| {},
+    )
+    .unwrap();
+    assert!(store.rollup_seq().unwrap() < store.last_seq());
+    check(&store); // rolled up + tail
+}

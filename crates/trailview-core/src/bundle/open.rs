@@ -241,6 +241,11 @@ pub fn open_bundle(
     report.settle();
     let quarantined = import_quarantine(&mut store, bundle, &mut report)?;
     store.refresh_planner_stats()?;
+    // The cache store is only ever read after this: build its derived indexes now, as
+    // `trailview ingest` does (histogram and `stats` counts, free-text search), so a bundle's
+    // views are as fast as the own store's. The projections are folded on read.
+    store.roll_up()?;
+    store.index_text(|_, _| {})?;
     let info = BundleInfo {
         bundle_sha256: sha.clone(),
         bundle_path: bundle.display().to_string(),
