@@ -216,7 +216,20 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
         writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
         out.flush()?;
         let counts = listener.stats();
-        listener.run(trailview_server::shutdown_signal()).await?;
+        let mut address: Vec<String> = Vec::new();
+        if let Some(addr) = listener.tcp_addr() {
+            address.push(format!("tcp {addr}"));
+        }
+        if let Some(p) = &a.unix {
+            address.push(format!("unix {}", p.display()));
+        }
+        address.extend(a.watch.iter().map(|d| format!("watch {}", d.display())));
+        let publisher = publish(db, "listen", address.join(", "), stats.clone());
+        let ran = listener.run(trailview_server::shutdown_signal()).await;
+        if let Some(p) = publisher {
+            p.finish(ran.as_ref().err().map(ToString::to_string));
+        }
+        ran?;
         let c = counts.snapshot();
         let w = stats.stats();
         use std::sync::atomic::Ordering::Relaxed;
@@ -295,7 +308,30 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
     writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
     out.flush()?;
     let stats = w.stats();
+    let address = a
+        .dirs
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let publisher = {
+        let stats = stats.clone();
+        trailview_core::live::sources::Publisher::start(db, "watch", address, move || {
+            let c = stats.snapshot();
+            trailview_core::live::sources::Counts {
+                accepted: c.accepted,
+                duplicates: c.duplicates,
+                rejected: c.rejected,
+                last_error: None,
+            }
+        })
+        .map_err(|e| eprintln!("trailview: warning: not publishing this watcher's status: {e}"))
+        .ok()
+    };
     let res = w.run(stop);
+    if let Some(p) = publisher {
+        p.finish(res.as_ref().err().map(ToString::to_string));
+    }
     drop(w);
     thread.join();
     res?;
@@ -311,4 +347,26 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Publish this process's status into the store (`live_processes`: the Sources view lists it)
+/// with the writer's counts; a failure to start is a warning, never a reason not to ingest.
+fn publish(
+    db: &Path,
+    kind: &str,
+    address: String,
+    writer: LiveWriter,
+) -> Option<trailview_core::live::sources::Publisher> {
+    use std::sync::atomic::Ordering::Relaxed;
+    trailview_core::live::sources::Publisher::start(db, kind, address, move || {
+        let s = writer.stats();
+        trailview_core::live::sources::Counts {
+            accepted: s.accepted.load(Relaxed),
+            duplicates: s.duplicates.load(Relaxed),
+            rejected: s.rejected.load(Relaxed),
+            last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+        }
+    })
+    .map_err(|e| eprintln!("trailview: warning: not publishing this {kind}'s status: {e}"))
+    .ok()
 }

@@ -61,6 +61,7 @@ use trailview_core::api::{AlertsRequest, GraphRequest, MetricsRequest};
 use trailview_core::store::Store;
 
 pub mod ingest;
+mod sources;
 
 /// The port `trailview serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
@@ -105,7 +106,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     local_addr: SocketAddr,
-    writer_thread: Option<trailview_core::live::writer::WriterThread>,
+    host: Arc<trailview_core::live::host::LiveHost>,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
@@ -133,26 +134,38 @@ impl Server {
         } else {
             AllowedHosts::loopback(local_addr)
         };
-        let (writer, writer_thread) = if opts.ingest {
-            let path = opts.store_path.clone();
-            let (w, t) = tokio::task::spawn_blocking(move || {
-                trailview_core::live::writer::LiveWriter::start(&path, Default::default())
+        // The live sources this process hosts (listener, watched folders: `sources`), and the
+        // one live writer they and `POST /v1/events` share. What the store remembers starts
+        // again now; what cannot (a port now taken) is said here and in `live_status`.
+        let host = Arc::new(trailview_core::live::host::LiveHost::new(&opts.store_path));
+        let ingest = opts.ingest;
+        let (writer, problems) = {
+            let host = Arc::clone(&host);
+            tokio::task::spawn_blocking(move || {
+                let writer = if ingest { Some(host.writer()?) } else { None };
+                anyhow::Ok((writer, host.restore()))
             })
             .await
-            .context("starting the live writer")??;
-            (Some(w), Some(t))
-        } else {
-            (None, None)
+            .context("starting the live writer")?
+            .context("starting the live writer")?
         };
+        for p in problems {
+            eprintln!("trailview: warning: {p}");
+        }
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
-        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(
-            ingest_routes(writer, opts.store_path.clone(), closing_rx, hosts),
-        );
+        let router =
+            router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(ingest_routes(
+                writer,
+                Arc::clone(&host),
+                opts.store_path.clone(),
+                closing_rx,
+                hosts,
+            ));
         Ok(Server {
             listener,
             router,
             local_addr,
-            writer_thread,
+            host,
             closing,
         })
     }
@@ -181,10 +194,10 @@ impl Server {
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP");
-        if let Some(t) = self.writer_thread {
-            // Every handle went with the router: the writer finishes what is queued and stops.
-            let _ = tokio::task::spawn_blocking(move || t.join()).await;
-        }
+        // The hosted sources stop; every writer handle went with the router, so the writer
+        // finishes what is queued and stops.
+        let host = self.host;
+        let _ = tokio::task::spawn_blocking(move || host.shutdown()).await;
         served
     }
 }
@@ -311,6 +324,7 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
 /// Behind the same Host/Origin guard as everything else.
 pub fn ingest_routes(
     writer: Option<trailview_core::live::writer::LiveWriter>,
+    host: Arc<trailview_core::live::host::LiveHost>,
     store_path: PathBuf,
     closing: tokio::sync::watch::Receiver<bool>,
     hosts: AllowedHosts,
@@ -334,8 +348,22 @@ pub fn ingest_routes(
             "/api/live_appended",
             operation_live(get(ingest::live_appended)),
         )
+        .route(
+            "/api/start_listener",
+            operation_live(post(sources::start_listener)),
+        )
+        .route(
+            "/api/stop_listener",
+            operation_live(post(sources::stop_listener)),
+        )
+        .route("/api/add_watch", operation_live(post(sources::add_watch)))
+        .route(
+            "/api/remove_watch",
+            operation_live(post(sources::remove_watch)),
+        )
         .with_state(ingest::Ingest {
             writer,
+            host,
             path: store_path,
             closing,
         })
