@@ -213,8 +213,15 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
         for d in &a.watch {
             writeln!(out, "watching {}", d.display())?;
         }
-        writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
-        out.flush()?;
+        // Catch Ctrl-C / SIGTERM from now on (the handlers are installed on the first poll),
+        // so a signal after the "store" line always ends in a clean exit.
+        let shutdown = trailview_server::shutdown_signal();
+        tokio::pin!(shutdown);
+        tokio::select! {
+            biased;
+            () = &mut shutdown => {}
+            () = std::future::ready(()) => {}
+        }
         let counts = listener.stats();
         let mut address: Vec<String> = Vec::new();
         if let Some(addr) = listener.tcp_addr() {
@@ -224,8 +231,11 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
             address.push(format!("unix {}", p.display()));
         }
         address.extend(a.watch.iter().map(|d| format!("watch {}", d.display())));
+        // Published before the "store" line: once that is printed, the Sources view lists it.
         let publisher = publish(db, "listen", address.join(", "), stats.clone());
-        let ran = listener.run(trailview_server::shutdown_signal()).await;
+        writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
+        out.flush()?;
+        let ran = listener.run(shutdown).await;
         if let Some(p) = publisher {
             p.finish(ran.as_ref().err().map(ToString::to_string));
         }
@@ -297,16 +307,28 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
             .enable_all()
             .build()
             .context("starting the signal handler")?;
+        let (armed_tx, armed) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            rt.block_on(trailview_server::shutdown_signal());
+            rt.block_on(async {
+                // The handlers are installed on the first poll: say when that happened.
+                let shutdown = trailview_server::shutdown_signal();
+                tokio::pin!(shutdown);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => {
+                        stop.store(true, Ordering::Relaxed);
+                        let _ = armed_tx.send(());
+                        return;
+                    }
+                    () = std::future::ready(()) => {}
+                }
+                let _ = armed_tx.send(());
+                shutdown.await;
+            });
             stop.store(true, Ordering::Relaxed);
         });
+        let _ = armed.recv();
     }
-    for d in &a.dirs {
-        writeln!(out, "watching {}", d.display())?;
-    }
-    writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
-    out.flush()?;
     let stats = w.stats();
     let address = a
         .dirs
@@ -328,6 +350,11 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
         .map_err(|e| eprintln!("trailview: warning: not publishing this watcher's status: {e}"))
         .ok()
     };
+    for d in &a.dirs {
+        writeln!(out, "watching {}", d.display())?;
+    }
+    writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
+    out.flush()?;
     let res = w.run(stop);
     if let Some(p) = publisher {
         p.finish(res.as_ref().err().map(ToString::to_string));

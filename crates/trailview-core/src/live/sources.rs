@@ -99,7 +99,8 @@ fn prune(conn: &Connection, now: i64) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM live_processes WHERE id NOT IN
             (SELECT id FROM live_processes ORDER BY heartbeat_at DESC LIMIT ?1)",
-        [MAX_ROWS],
+        // Room for the row about to be added.
+        [MAX_ROWS - 1],
     )?;
     Ok(())
 }
