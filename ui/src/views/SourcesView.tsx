@@ -439,7 +439,7 @@ function Folders({ host }: { host: HostStatus }) {
           </button>
         </form>
       ) : (
-        <button type="button" className="button" data-testid="folder-add" onClick={() => void choose()}>
+        <button type="button" className="button sources-add" data-testid="folder-add" onClick={() => void choose()}>
           Watch folder…
         </button>
       )}
