@@ -15,7 +15,10 @@
 //!   the server never reads paths a web page names (`404 desktop_only`).
 //! - With [`ServeOptions::ingest`] (`trailview serve --ingest`): `POST /v1/events` takes events
 //!   with a write token ([`ingest`], docs/PROTOCOL.md) through a live writer. Always:
-//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends).
+//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends), and
+//!   the live sources the UI switches in this process (`POST /api/start_listener`,
+//!   `stop_listener`, `add_watch`, `remove_watch`: a `LiveHost` sharing the one live writer,
+//!   remembered in the store and started again at the next `serve`).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
 //!   are resolved inside that folder only (tower-http's `ServeDir` refuses `..`).
 //!
