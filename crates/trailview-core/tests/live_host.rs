@@ -408,3 +408,45 @@ fn the_hosted_sources_show_in_live_status() {
     assert!(api::live_status(&store, None).unwrap().host.is_none());
     host.shutdown();
 }
+
+#[cfg(unix)]
+#[test]
+fn the_hosted_unix_socket_is_0600_needs_no_token_and_goes_away_when_stopped() {
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::net::UnixStream;
+    let dir = TempDir::new().unwrap();
+    let db = dir.path().join("t.db");
+    let sock = dir.path().join("tv.sock");
+    let host = LiveHost::new(&db);
+    let st = api::start_listener(
+        &host,
+        &StartListenerRequest {
+            unix: Some(sock.display().to_string()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(st.listener.on);
+    assert_eq!(st.listener.tcp, None);
+    assert_eq!(st.listener.unix.as_deref(), Some(sock.to_str().unwrap()));
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+
+    let mut s = UnixStream::connect(&sock).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    writeln!(s, "{}", event("u1", "anyone")).unwrap();
+    s.shutdown(Shutdown::Write).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let ack: Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(ack["status"], "accepted", "{out}");
+    assert_eq!(events(&db), 1);
+
+    api::stop_listener(&host).unwrap();
+    assert!(
+        !sock.exists(),
+        "the socket file is removed when the listener stops"
+    );
+    assert!(UnixStream::connect(&sock).is_err());
+    host.shutdown();
+}
