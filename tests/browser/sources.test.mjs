@@ -136,6 +136,8 @@ test("the listener turned on in the Sources view takes NDJSON with a token, and 
     () => document.querySelector('[data-testid="listener-state"]')?.textContent === "off",
   );
   assert.equal(await tryConnect(port), "ECONNREFUSED");
+  // Off, the field offers the address it had (port 0 became a real port).
+  assert.equal(await page.getByTestId("listener-tcp").inputValue(), bound);
   // A taken port is said in place, and the listener stays off.
   const squatter = net.createServer();
   await new Promise((ok) => squatter.listen(0, "127.0.0.1", ok));

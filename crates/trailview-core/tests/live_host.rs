@@ -139,6 +139,12 @@ fn the_listener_starts_takes_events_with_acks_stops_and_comes_back_after_a_relau
     // Off: refused at once, and remembered off.
     let st = api::stop_listener(&host).unwrap();
     assert!(!st.listener.on);
+    let last = format!("127.0.0.1:{port}");
+    assert_eq!(
+        st.listener.tcp.as_deref(),
+        Some(last.as_str()),
+        "off, it offers the address it had"
+    );
     let err = TcpStream::connect(("127.0.0.1", port)).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     host.shutdown();

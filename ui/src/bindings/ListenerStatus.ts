@@ -9,11 +9,12 @@ export type ListenerStatus = {
  */
 on: boolean, 
 /**
- * The TCP address bound (with the port chosen for port 0).
+ * The TCP address bound (with the port chosen for port 0); when off, the one it last had
+ * in this process (what the UI offers to start again), if any.
  */
 tcp: string | null, 
 /**
- * The Unix socket path.
+ * The Unix socket path (when off: the last one, likewise).
  */
 unix: string | null, 
 /**

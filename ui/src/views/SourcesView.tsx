@@ -218,8 +218,9 @@ function useHostOp<A>(op: (arg: A) => Promise<HostStatus>) {
 function Listener({ host }: { host: HostStatus }) {
   const backend = useBackend();
   const l = host.listener;
-  const [tcp, setTcp] = useState(DEFAULT_LISTEN_ADDR);
-  const [unix, setUnix] = useState("");
+  // Offer the address it last had (a port 0 start comes back as the port it got).
+  const [tcp, setTcp] = useState(l.tcp ?? (l.unix ? "" : DEFAULT_LISTEN_ADDR));
+  const [unix, setUnix] = useState(l.unix ?? "");
   const start = useHostOp(() =>
     backend.startListener({
       ...(tcp.trim() ? { tcp: tcp.trim() } : {}),
@@ -234,8 +235,14 @@ function Listener({ host }: { host: HostStatus }) {
     if (busy) return;
     start.reset();
     stop.reset();
-    if (l.on) stop.mutate(undefined);
-    else start.mutate(undefined);
+    if (l.on) {
+      stop.mutate(undefined, {
+        onSuccess: (h) => {
+          setTcp(h.listener.tcp ?? "");
+          setUnix(h.listener.unix ?? "");
+        },
+      });
+    } else start.mutate(undefined);
   };
   return (
     <section className="card" aria-labelledby="src-listener" data-testid="sources-listener">

@@ -66,9 +66,10 @@ pub struct HostStatus {
 pub struct ListenerStatus {
     /// Listening now.
     pub on: bool,
-    /// The TCP address bound (with the port chosen for port 0).
+    /// The TCP address bound (with the port chosen for port 0); when off, the one it last had
+    /// in this process (what the UI offers to start again), if any.
     pub tcp: Option<String>,
-    /// The Unix socket path.
+    /// The Unix socket path (when off: the last one, likewise).
     pub unix: Option<String>,
     /// A non-loopback address was allowed.
     pub allow_remote: bool,

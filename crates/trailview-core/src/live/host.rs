@@ -82,6 +82,9 @@ struct Inner {
     listener: Option<RunningListener>,
     /// What could not (re)start, or why the listener stopped on its own.
     listener_error: Option<String>,
+    /// The listener's last configuration (running, stopped, or remembered but not started):
+    /// what the UI offers to start again.
+    listener_last: Option<ListenerConfig>,
     watches: BTreeMap<String, RunningWatch>,
     /// Remembered folders that could not start, with why.
     watch_errors: BTreeMap<String, (WatchConfig, String)>,
@@ -93,7 +96,7 @@ struct Inner {
 pub struct ListenerSnapshot {
     /// Running now.
     pub on: bool,
-    /// Its configuration (running or remembered).
+    /// Its configuration: running, or (off) the last one this process used or restored.
     pub config: Option<ListenerConfig>,
     /// When it started.
     pub started_at: Option<Micros>,
@@ -198,6 +201,7 @@ impl LiveHost {
         match running {
             Ok(r) => {
                 let remembered = r.config.clone();
+                inner.listener_last = Some(remembered.clone());
                 inner.listener = Some(r);
                 inner.listener_error = None;
                 drop(inner);
@@ -439,6 +443,7 @@ impl LiveHost {
         if let Some(cfg) = listener {
             let mut inner = self.lock();
             if inner.listener.is_none() {
+                inner.listener_last = Some(cfg.clone());
                 match self.spawn_listener(&mut inner, &cfg) {
                     Ok(r) => inner.listener = Some(r),
                     Err(e) => {
@@ -538,7 +543,7 @@ impl LiveHost {
             },
             None => ListenerSnapshot {
                 on: false,
-                config: None,
+                config: inner.listener_last.clone(),
                 started_at: None,
                 counts: Default::default(),
                 error: inner.listener_error.clone(),
