@@ -4,7 +4,7 @@
 // from the real CLI) and into a real file in a temporary folder; they must show in the open
 // timeline, and the listener must really close when switched off.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -212,4 +212,40 @@ test("a folder watched from the Sources view feeds the timeline as lines are app
     problems.filter((p) => !p.includes("400")),
     [],
   );
+});
+
+test("a `trailview watch` process on the same store is listed with its counts, and stale once killed", async () => {
+  const dir = join(scratch, "other");
+  mkdirSync(dir);
+  appendFileSync(join(dir, "x.ndjson"), `${eventLine("other-1", 20)}\n${eventLine("other-2", 21)}\n`);
+  const child = spawn(server.binary, ["--db", server.dbPath, "watch", "--poll", "0.5", dir], {
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  try {
+    await openSources();
+    const proc = page.getByTestId("process-row").filter({ hasText: "other" });
+    await proc.waitFor({ timeout: 10_000 });
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll('[data-testid="process-row"]')].some(
+          (r) =>
+            r.getAttribute("data-state") === "running" &&
+            r.querySelector('[data-testid="process-accepted"]')?.textContent === "2",
+        ),
+      undefined,
+      { timeout: 10_000 },
+    );
+    assert.match((await proc.textContent()) ?? "", new RegExp(`watch ${child.pid}`));
+    child.kill("SIGKILL");
+    await page.waitForFunction(
+      () => document.querySelector('[data-testid="process-row"]')?.getAttribute("data-state") === "stale",
+      undefined,
+      { timeout: 15_000 },
+    );
+    assert.match((await proc.getByTestId("process-state").textContent()) ?? "", /stale: no heartbeat for \d+ s/);
+    await page.getByTestId("sources-processes").scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath("browser-sources-processes.png") });
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  }
 });

@@ -478,12 +478,10 @@ function Processes({ status }: { status: LiveStatus }) {
         <table className="sources-table">
           <thead>
             <tr>
-              <th scope="col">Kind</th>
+              <th scope="col">Kind · pid</th>
               <th scope="col">Address</th>
-              <th scope="col">Pid</th>
               <th scope="col">Stored</th>
-              <th scope="col">Duplicates</th>
-              <th scope="col">Refused</th>
+              <th scope="col">Dup. · refused</th>
               <th scope="col">Rate</th>
               <th scope="col">State</th>
             </tr>
@@ -491,21 +489,29 @@ function Processes({ status }: { status: LiveStatus }) {
           <tbody>
             {rows.map((p) => (
               <tr key={`${p.pid}-${p.started_at}`} data-testid="process-row" data-state={p.state}>
-                <td>{p.kind}</td>
+                <td>
+                  {p.kind} <span className="mono muted">{p.pid}</span>
+                </td>
                 <td className="mono sources-path">{p.address}</td>
-                <td className="mono">{p.pid}</td>
                 <td className="mono" data-testid="process-accepted">
                   {n(p.accepted)}
                 </td>
-                <td className="mono">{n(p.duplicates)}</td>
-                <td className={p.rejected > 0 ? "mono sources-bad" : "mono"}>{n(p.rejected)}</td>
+                <td className={p.rejected > 0 ? "mono sources-bad" : "mono"}>
+                  {n(p.duplicates)} · {n(p.rejected)}
+                </td>
                 <td className="mono">
                   {p.rate_per_s.toLocaleString("en-US", { maximumFractionDigits: 1 })}/s
                 </td>
-                <td className={p.state === "running" ? "small" : "sources-bad small"} data-testid="process-state">
+                <td
+                  className={p.state === "running" ? "small" : "sources-bad small"}
+                  data-testid="process-state"
+                  title={`started ${p.started_at}; last heartbeat ${p.heartbeat_at}`}
+                >
                   {p.state === "stale"
                     ? `stale: no heartbeat for ${Math.round(p.heartbeat_age_s)} s`
-                    : p.state}
+                    : p.state === "running"
+                      ? `running since ${p.started_at.slice(11, 19)} UTC`
+                      : p.state}
                   {p.last_error && <> · {p.last_error}</>}
                 </td>
               </tr>
