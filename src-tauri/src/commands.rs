@@ -324,11 +324,85 @@ pub async fn replay(
     state.read(move |s| api::replay(s, &req)).await
 }
 
-/// `api::live_status`. The window runs no live writer of its own (`writer` is null): what
-/// `trailview listen` / `watch` / `serve --ingest` left in the store is what it shows.
+/// `api::live_status_hosted`: the store's live state, the sources this window hosts, and
+/// those other processes (`trailview listen` / `watch`) publish.
 #[tauri::command]
 pub async fn live_status(state: State<'_, AppState>) -> Result<api::LiveStatus, ApiError> {
-    state.read(|s| api::live_status(s, None)).await
+    state
+        .run_blocking(|shared| {
+            let host = shared.host();
+            shared
+                .store()?
+                .read_own(|s| api::live_status_hosted(s, host))
+        })
+        .await
+}
+
+/// `api::start_listener`: the socket listener toggle, hosted by this window.
+#[tauri::command]
+pub async fn start_listener(
+    state: State<'_, AppState>,
+    req: Option<api::StartListenerRequest>,
+) -> Result<api::HostStatus, ApiError> {
+    let req = req.unwrap_or_default();
+    state
+        .run_blocking(move |shared| api::start_listener(shared.host(), &req))
+        .await
+}
+
+/// `api::stop_listener`.
+#[tauri::command]
+pub async fn stop_listener(state: State<'_, AppState>) -> Result<api::HostStatus, ApiError> {
+    state
+        .run_blocking(|shared| api::stop_listener(shared.host()))
+        .await
+}
+
+/// `api::add_watch`: watch a folder from the window.
+#[tauri::command]
+pub async fn add_watch(
+    state: State<'_, AppState>,
+    req: Option<api::AddWatchRequest>,
+) -> Result<api::HostStatus, ApiError> {
+    let req = req.unwrap_or_default();
+    state
+        .run_blocking(move |shared| api::add_watch(shared.host(), &req))
+        .await
+}
+
+/// `api::remove_watch`.
+#[tauri::command]
+pub async fn remove_watch(
+    state: State<'_, AppState>,
+    req: Option<api::RemoveWatchRequest>,
+) -> Result<api::HostStatus, ApiError> {
+    let req = req.unwrap_or_default();
+    state
+        .run_blocking(move |shared| api::remove_watch(shared.host(), &req))
+        .await
+}
+
+/// The native folder picker for "Watch folder…"; `None` when cancelled. Desktop only.
+#[tauri::command]
+pub async fn choose_folder(app: AppHandle) -> Result<Option<String>, ApiError> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = std::sync::mpsc::channel();
+    app.dialog()
+        .file()
+        .set_title("Watch a folder")
+        .pick_folder(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten())
+        .await
+        .map_err(|e| ApiError::new("internal", format!("the folder dialog failed: {e}")))?;
+    picked
+        .map(|p| {
+            p.into_path()
+                .map(|p| p.display().to_string())
+                .map_err(|e| ApiError::new("bad_request", format!("not a local folder: {e}")))
+        })
+        .transpose()
 }
 
 /// The Tauri event carrying `api::AppendedNotice {from_seq, to_seq}` when events were committed

@@ -39,6 +39,7 @@ pub fn run() -> anyhow::Result<()> {
     };
     let db_path = trailview_core::default_store_path();
     let state = AppState::open(db_path.clone(), first_run);
+    let on_exit = state.clone();
     tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
@@ -74,14 +75,26 @@ pub fn run() -> anyhow::Result<()> {
             commands::open_bundle,
             commands::close_bundle,
             commands::choose_save_path,
+            commands::start_listener,
+            commands::stop_listener,
+            commands::add_watch,
+            commands::remove_watch,
+            commands::choose_folder,
             commands::verify_bundle,
             commands::approvals,
             commands::executions,
             commands::replay,
             commands::live_status,
         ])
-        .run(tauri::generate_context!())
-        .context("running the Trailview window")
+        .build(tauri::generate_context!())
+        .context("starting the Trailview window")?
+        .run(move |_, event| {
+            if let tauri::RunEvent::Exit = event {
+                // The hosted listener and watchers stop cleanly (their last batch committed).
+                on_exit.shutdown();
+            }
+        });
+    Ok(())
 }
 
 /// Id of File → Open Files….

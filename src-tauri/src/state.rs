@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use trailview_core::api::{self, ApiError, LoadDemoRequest, SharedStore};
+use trailview_core::live::host::LiveHost;
 use trailview_core::store::Store;
 
 /// What to do when the store has never held anything.
@@ -42,6 +43,9 @@ pub struct Shared {
     opened: OnceLock<Result<SharedStore, ApiError>>,
     /// Set once the first-run work is done; commands that touch the store wait for it.
     ready: OnceLock<()>,
+    /// The live sources this window hosts (socket listener, watched folders), writing to the
+    /// user's own store through one live writer, as `trailview serve` does.
+    host: Arc<LiveHost>,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
     /// does the [`FirstRun`] work. Never fails: an error is kept and reported by the commands.
     pub fn open(db_path: PathBuf, first_run: FirstRun) -> Self {
         let shared = Arc::new(Shared {
+            host: Arc::new(LiveHost::new(&db_path)),
             db_path,
             opened: OnceLock::new(),
             ready: OnceLock::new(),
@@ -99,6 +104,11 @@ impl AppState {
         self.run_blocking(move |shared| shared.store()?.write(write))
             .await
     }
+
+    /// Stops the hosted live sources, waiting for them (call as the app exits).
+    pub fn shutdown(&self) {
+        self.shared.shutdown();
+    }
 }
 
 impl Shared {
@@ -116,6 +126,22 @@ impl Shared {
             }
         }
         let _ = self.ready.set(());
+        if self.opened.get().is_some_and(Result::is_ok) {
+            // What the user turned on last time (listener, watched folders) comes back on.
+            for problem in self.host.restore() {
+                eprintln!("trailview: live sources: {problem}");
+            }
+        }
+    }
+
+    /// The live sources this window hosts.
+    pub fn host(&self) -> &LiveHost {
+        &self.host
+    }
+
+    /// Stops the hosted listener and watchers (the window is closing).
+    pub fn shutdown(&self) {
+        self.host.shutdown();
     }
 
     /// Path of the store this window reads.

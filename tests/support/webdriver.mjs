@@ -89,6 +89,12 @@ export class Session {
     return this.cmd("POST", `/element/${element}/click`, {});
   }
 
+  /** Clears a text field and types `text` into it, as a person would. */
+  async type(element, text) {
+    await this.cmd("POST", `/element/${element}/clear`, {});
+    return this.cmd("POST", `/element/${element}/value`, { text });
+  }
+
   /** Waits until `fn` (polled) returns a truthy value; returns it. */
   async until(what, fn, timeoutMs = 15_000) {
     const deadline = Date.now() + timeoutMs;

@@ -2,6 +2,8 @@
 // Debian's WebKitWebDriver) with a plain W3C WebDriver client. Needs DISPLAY (scripts/test runs
 // this under xvfb-run) and a built binary (TRAILVIEW_APP, or target/debug/trailview-desktop).
 import assert from "node:assert/strict";
+import net from "node:net";
+import { createInterface } from "node:readline";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -225,6 +227,63 @@ test("a bundle dropped on the window opens read-only with its trust badge, and c
   await session.until("the bar to go", async () => {
     return (await session.findAll('[data-testid="bundle-bar"]')).length === 0;
   });
+});
+
+test("the socket listener turned on in the window's Sources view acks NDJSON, and turned off refuses", async () => {
+  // The window hosts the listener itself (issue #5's toggle): a real TCP socket on loopback,
+  // writing to the window's own store.
+  const cli = join(dirname(APP), "trailview");
+  const { token } = JSON.parse(
+    execFileSync(cli, ["--db", dbPath, "token", "create", "--tenant", "win-t", "--json"]).toString(),
+  );
+  await session.click(await session.find('a[data-view="sources"]'));
+  const field = await session.find('[data-testid="listener-tcp"]');
+  await session.type(field, "127.0.0.1:0");
+  await session.click(await session.find('[data-testid="listener-toggle"]'));
+  const bound = await session.until("the listener to be on", async () => {
+    const state = await session.text(await session.find('[data-testid="listener-state"]'));
+    if (state !== "on") return null;
+    return session.text(await session.find('[data-testid="listener-tcp-bound"]'));
+  });
+  const port = Number(bound.split(":")[1]);
+  assert.match(bound, /^127\.0\.0\.1:\d+$/);
+  const line = JSON.stringify({
+    id: "win-live-1",
+    type: "window.test",
+    time: "2026-01-02T00:00:00Z",
+    tenant: "win-t",
+    source: "window-test",
+  });
+  const answers = await new Promise((resolve, reject) => {
+    const got = [];
+    const sock = net.createConnection({ host: "127.0.0.1", port });
+    sock.on("error", reject);
+    createInterface({ input: sock }).on("line", (l) => got.push(JSON.parse(l)));
+    sock.on("close", () => resolve(got));
+    sock.on("connect", () => {
+      sock.write(`${JSON.stringify({ token })}\n${line}\n`);
+      sock.end();
+    });
+  });
+  assert.ok(
+    answers.some((a) => a.status === "accepted"),
+    `an ack after commit: ${JSON.stringify(answers)}`,
+  );
+  const stored = execFileSync(cli, ["--db", dbPath, "events", "--tenant", "win-t", "--json"]).toString();
+  assert.match(stored, /"id":"win-live-1"/);
+  await session.click(await session.find('[data-testid="listener-toggle"]'));
+  await session.until("the listener to be off", async () => {
+    return (await session.text(await session.find('[data-testid="listener-state"]'))) === "off";
+  });
+  const refused = await new Promise((resolve) => {
+    const sock = net.createConnection({ host: "127.0.0.1", port });
+    sock.on("connect", () => {
+      sock.destroy();
+      resolve("connected");
+    });
+    sock.on("error", (e) => resolve(e.code));
+  });
+  assert.equal(refused, "ECONNREFUSED");
 });
 
 test("screenshots of the real window are saved", async () => {

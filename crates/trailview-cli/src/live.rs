@@ -213,10 +213,33 @@ pub fn listen(db: &Path, a: ListenArgs, out: &mut impl Write) -> Result<()> {
         for d in &a.watch {
             writeln!(out, "watching {}", d.display())?;
         }
+        // Catch Ctrl-C / SIGTERM from now on (the handlers are installed on the first poll),
+        // so a signal after the "store" line always ends in a clean exit.
+        let shutdown = trailview_server::shutdown_signal();
+        tokio::pin!(shutdown);
+        tokio::select! {
+            biased;
+            () = &mut shutdown => {}
+            () = std::future::ready(()) => {}
+        }
+        let counts = listener.stats();
+        let mut address: Vec<String> = Vec::new();
+        if let Some(addr) = listener.tcp_addr() {
+            address.push(format!("tcp {addr}"));
+        }
+        if let Some(p) = &a.unix {
+            address.push(format!("unix {}", p.display()));
+        }
+        address.extend(a.watch.iter().map(|d| format!("watch {}", d.display())));
+        // Published before the "store" line: once that is printed, the Sources view lists it.
+        let publisher = publish(db, "listen", address.join(", "), stats.clone());
         writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
         out.flush()?;
-        let counts = listener.stats();
-        listener.run(trailview_server::shutdown_signal()).await?;
+        let ran = listener.run(shutdown).await;
+        if let Some(p) = publisher {
+            p.finish(ran.as_ref().err().map(ToString::to_string));
+        }
+        ran?;
         let c = counts.snapshot();
         let w = stats.stats();
         use std::sync::atomic::Ordering::Relaxed;
@@ -284,18 +307,58 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
             .enable_all()
             .build()
             .context("starting the signal handler")?;
+        let (armed_tx, armed) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            rt.block_on(trailview_server::shutdown_signal());
+            rt.block_on(async {
+                // The handlers are installed on the first poll: say when that happened.
+                let shutdown = trailview_server::shutdown_signal();
+                tokio::pin!(shutdown);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => {
+                        stop.store(true, Ordering::Relaxed);
+                        let _ = armed_tx.send(());
+                        return;
+                    }
+                    () = std::future::ready(()) => {}
+                }
+                let _ = armed_tx.send(());
+                shutdown.await;
+            });
             stop.store(true, Ordering::Relaxed);
         });
+        let _ = armed.recv();
     }
+    let stats = w.stats();
+    let address = a
+        .dirs
+        .iter()
+        .map(|d| d.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let publisher = {
+        let stats = stats.clone();
+        trailview_core::live::sources::Publisher::start(db, "watch", address, move || {
+            let c = stats.snapshot();
+            trailview_core::live::sources::Counts {
+                accepted: c.accepted,
+                duplicates: c.duplicates,
+                rejected: c.rejected,
+                last_error: None,
+            }
+        })
+        .map_err(|e| eprintln!("trailview: warning: not publishing this watcher's status: {e}"))
+        .ok()
+    };
     for d in &a.dirs {
         writeln!(out, "watching {}", d.display())?;
     }
     writeln!(out, "store {} (Ctrl-C to stop)", db.display())?;
     out.flush()?;
-    let stats = w.stats();
     let res = w.run(stop);
+    if let Some(p) = publisher {
+        p.finish(res.as_ref().err().map(ToString::to_string));
+    }
     drop(w);
     thread.join();
     res?;
@@ -311,4 +374,26 @@ pub fn watch(db: &Path, a: WatchArgs, out: &mut impl Write) -> Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// Publish this process's status into the store (`live_processes`: the Sources view lists it)
+/// with the writer's counts; a failure to start is a warning, never a reason not to ingest.
+fn publish(
+    db: &Path,
+    kind: &str,
+    address: String,
+    writer: LiveWriter,
+) -> Option<trailview_core::live::sources::Publisher> {
+    use std::sync::atomic::Ordering::Relaxed;
+    trailview_core::live::sources::Publisher::start(db, kind, address, move || {
+        let s = writer.stats();
+        trailview_core::live::sources::Counts {
+            accepted: s.accepted.load(Relaxed),
+            duplicates: s.duplicates.load(Relaxed),
+            rejected: s.rejected.load(Relaxed),
+            last_error: s.last_error.lock().ok().and_then(|e| e.clone()),
+        }
+    })
+    .map_err(|e| eprintln!("trailview: warning: not publishing this {kind}'s status: {e}"))
+    .ok()
 }

@@ -11,6 +11,11 @@
 //! 3. ack latency: one connection paced at `--rate` events/s for `--latency-secs`: time from
 //!    writing a record to reading its ack, p50 / p99 / max.
 //!
+//! With `--hosted`: the file baseline, `tcp:1`, and two more one-connection scenarios —
+//! `host:1`, the listener the app hosts (`LiveHost::start_listener`: its own thread and
+//! runtime), and `beat:1`, `tcp:1` with the status heartbeat `trailview listen` now publishes
+//! every second (`live::sources::Publisher`) — to show neither costs throughput.
+//!
 //! Clients and server share a process and the machine's cores; the figures are what a local
 //! product emitting to Trailview on the same machine sees. Each scenario runs in a process of
 //! its own (the bench re-runs itself with `--scenario`), so each RSS figure is that scenario's.
@@ -200,8 +205,12 @@ fn main() {
             .and_then(|i| args.get(i + 1).cloned())
             .unwrap_or_else(|| "1,8,50".into());
         let mut scenarios = vec!["file".to_owned()];
-        scenarios.extend(conns.split(',').map(|c| format!("tcp:{c}")));
-        scenarios.push("latency".into());
+        if args.iter().any(|a| a == "--hosted") {
+            scenarios.extend(["tcp:1", "host:1", "beat:1"].map(String::from));
+        } else {
+            scenarios.extend(conns.split(',').map(|c| format!("tcp:{c}")));
+            scenarios.push("latency".into());
+        }
         for sc in scenarios {
             let st = std::process::Command::new(&exe)
                 .args(&pass)
@@ -320,6 +329,63 @@ fn main() {
             100.0 * rate / base_rate,
             rss_mb("VmHWM:")
         );
+    }
+
+    // 2b. One connection to the app's hosted listener, or to a listener publishing its status.
+    if scenario == "host:1" || scenario == "beat:1" {
+        let (db, tok) = fresh_store(&work, "hosted.db", &tenants);
+        let (addr, host, server, publisher) = if scenario == "host:1" {
+            let host = trailview_core::live::host::LiveHost::new(&db);
+            host.start_listener(&trailview_core::live::host::ListenerConfig {
+                tcp: Some("127.0.0.1:0".into()),
+                unix: None,
+                allow_remote: false,
+            })
+            .unwrap();
+            let addr: SocketAddr = host
+                .listener()
+                .config
+                .unwrap()
+                .tcp
+                .unwrap()
+                .parse()
+                .unwrap();
+            (addr, Some(host), None, None)
+        } else {
+            let server = Server::start(&db);
+            let publisher = trailview_core::live::sources::Publisher::start(
+                &db,
+                "listen",
+                format!("tcp {}", server.addr),
+                trailview_core::live::sources::Counts::default,
+            )
+            .unwrap();
+            (server.addr, None, Some(server), Some(publisher))
+        };
+        let range = split_lines(&file, 1)[0];
+        let mon = RssMonitor::start();
+        let t = Instant::now();
+        let (acks, accepted) = client(addr, &tok, &file, range);
+        let secs = t.elapsed().as_secs_f64();
+        let rss = mon.finish();
+        if let Some(p) = publisher {
+            p.finish(None);
+        }
+        if let Some(s) = server {
+            s.stop();
+        }
+        if let Some(h) = host {
+            h.shutdown();
+        }
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
+        }
+        let rate = accepted as f64 / secs;
+        println!(
+            "{scenario}: {acks} acks ({accepted} accepted) in {secs:.2}s = {rate:.0} ev/s = {:.0}% of file ingest; max RSS {rss:.0} MB",
+            100.0 * rate / base_rate,
+        );
+        return;
     }
 
     if scenario != "latency" {

@@ -122,6 +122,8 @@ impl ApiError {
         match self.code.as_str() {
             "tenant_required" | "bad_filter" | "bad_request" | "ingest_io" | "ingest_bundle"
             | "bundle_malformed" | "bundle_io" => 400,
+            "bad_config" => 400,
+            "address_in_use" => 409,
             "forbidden" => 403,
             "not_found" | "desktop_only" => 404,
             "method_not_allowed" => 405,
@@ -895,3 +897,5 @@ mod tests;
 
 mod live;
 pub use live::*;
+mod sources;
+pub use sources::*;

@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 9;
+const SCHEMA_VERSION: i64 = 10;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -420,6 +420,25 @@ CREATE TABLE event_dialects (
 ) WITHOUT ROWID;
 DELETE FROM event_minutes;
 DELETE FROM meta WHERE key = 'rollup_seq';
+"#,
+    // Live sources (issue #5, `live::sources`): what each running `trailview listen` / `watch`
+    // process publishes about itself every second. Operational state, not events: outside the
+    // hash chain, rewritten in place (one row per process), removed on a clean exit, pruned.
+    r#"
+CREATE TABLE live_processes (
+    id           TEXT    PRIMARY KEY,   -- random per process run
+    kind         TEXT    NOT NULL,      -- 'listen' | 'watch'
+    address      TEXT    NOT NULL,      -- what it listens on / watches, in words
+    pid          INTEGER NOT NULL,
+    started_at   INTEGER NOT NULL,      -- µs since the epoch
+    heartbeat_at INTEGER NOT NULL,      -- µs since the epoch
+    accepted     INTEGER NOT NULL DEFAULT 0,
+    duplicates   INTEGER NOT NULL DEFAULT 0,
+    rejected     INTEGER NOT NULL DEFAULT 0,
+    rate         REAL    NOT NULL DEFAULT 0,  -- records/s over the last ~10 s
+    last_error   TEXT,
+    stopped_at   INTEGER                -- set when it stopped on an error
+);
 "#,
 ];
 

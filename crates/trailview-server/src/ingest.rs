@@ -70,8 +70,10 @@ fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response
 /// The state of the live routes: the store, and its writer when ingest is on.
 #[derive(Clone)]
 pub struct Ingest {
-    /// The store's live writer.
+    /// The store's live writer (when `--ingest`: the host's).
     pub writer: Option<LiveWriter>,
+    /// The live sources this process hosts (`crate::sources`).
+    pub host: Arc<trailview_core::live::host::LiveHost>,
     /// The store file.
     pub path: std::path::PathBuf,
     /// Becomes true when the server shuts down: event streams end then, so a graceful
@@ -81,11 +83,11 @@ pub struct Ingest {
 
 /// `GET|POST /api/live_status` ([`trailview_core::api::live_status`]).
 pub async fn live_status(State(ing): State<Ingest>) -> Response {
-    let writer = ing.writer.as_ref().map(trailview_core::api::writer_status);
     let path = ing.path.clone();
+    let host = ing.host.clone();
     let done = tokio::task::spawn_blocking(move || {
         let store = Store::open_read_only(&path).map_err(trailview_core::api::ApiError::from)?;
-        trailview_core::api::live_status(&store, writer)
+        trailview_core::api::live_status_hosted(&store, &host)
     })
     .await;
     match done {

@@ -15,7 +15,10 @@
 //!   the server never reads paths a web page names (`404 desktop_only`).
 //! - With [`ServeOptions::ingest`] (`trailview serve --ingest`): `POST /v1/events` takes events
 //!   with a write token ([`ingest`], docs/PROTOCOL.md) through a live writer. Always:
-//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends).
+//!   `/api/live_status` and `/api/live_appended` (Server-Sent Events of committed appends), and
+//!   the live sources the UI switches in this process (`POST /api/start_listener`,
+//!   `stop_listener`, `add_watch`, `remove_watch`: a `LiveHost` sharing the one live writer,
+//!   remembered in the store and started again at the next `serve`).
 //! - Every other path is a file of `ui/dist`, or `index.html` for the UI's own routes. Paths
 //!   are resolved inside that folder only (tower-http's `ServeDir` refuses `..`).
 //!
@@ -62,6 +65,7 @@ use trailview_core::store::Store;
 
 pub mod ingest;
 mod session;
+mod sources;
 
 /// The port `trailview serve` listens on unless told otherwise.
 pub const DEFAULT_PORT: u16 = 7420;
@@ -106,7 +110,7 @@ pub struct Server {
     listener: tokio::net::TcpListener,
     router: Router,
     local_addr: SocketAddr,
-    writer_thread: Option<trailview_core::live::writer::WriterThread>,
+    host: Arc<trailview_core::live::host::LiveHost>,
     closing: tokio::sync::watch::Sender<bool>,
 }
 
@@ -134,26 +138,38 @@ impl Server {
         } else {
             AllowedHosts::loopback(local_addr)
         };
-        let (writer, writer_thread) = if opts.ingest {
-            let path = opts.store_path.clone();
-            let (w, t) = tokio::task::spawn_blocking(move || {
-                trailview_core::live::writer::LiveWriter::start(&path, Default::default())
+        // The live sources this process hosts (listener, watched folders: `sources`), and the
+        // one live writer they and `POST /v1/events` share. What the store remembers starts
+        // again now; what cannot (a port now taken) is said here and in `live_status`.
+        let host = Arc::new(trailview_core::live::host::LiveHost::new(&opts.store_path));
+        let ingest = opts.ingest;
+        let (writer, problems) = {
+            let host = Arc::clone(&host);
+            tokio::task::spawn_blocking(move || {
+                let writer = if ingest { Some(host.writer()?) } else { None };
+                anyhow::Ok((writer, host.restore()))
             })
             .await
-            .context("starting the live writer")??;
-            (Some(w), Some(t))
-        } else {
-            (None, None)
+            .context("starting the live writer")?
+            .context("starting the live writer")?
         };
+        for p in problems {
+            eprintln!("trailview: warning: {p}");
+        }
         let (closing, closing_rx) = tokio::sync::watch::channel(false);
-        let router = router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(
-            ingest_routes(writer, opts.store_path.clone(), closing_rx, hosts),
-        );
+        let router =
+            router(Arc::new(store), opts.ui_dist.as_deref(), hosts.clone()).merge(ingest_routes(
+                writer,
+                Arc::clone(&host),
+                opts.store_path.clone(),
+                closing_rx,
+                hosts,
+            ));
         Ok(Server {
             listener,
             router,
             local_addr,
-            writer_thread,
+            host,
             closing,
         })
     }
@@ -182,10 +198,10 @@ impl Server {
             .with_graceful_shutdown(shutdown)
             .await
             .context("serving HTTP");
-        if let Some(t) = self.writer_thread {
-            // Every handle went with the router: the writer finishes what is queued and stops.
-            let _ = tokio::task::spawn_blocking(move || t.join()).await;
-        }
+        // The hosted sources stop; every writer handle went with the router, so the writer
+        // finishes what is queued and stops.
+        let host = self.host;
+        let _ = tokio::task::spawn_blocking(move || host.shutdown()).await;
         served
     }
 }
@@ -318,6 +334,7 @@ pub fn router(store: Arc<SharedStore>, ui_dist: Option<&Path>, hosts: AllowedHos
 /// Behind the same Host/Origin guard as everything else.
 pub fn ingest_routes(
     writer: Option<trailview_core::live::writer::LiveWriter>,
+    host: Arc<trailview_core::live::host::LiveHost>,
     store_path: PathBuf,
     closing: tokio::sync::watch::Receiver<bool>,
     hosts: AllowedHosts,
@@ -341,8 +358,22 @@ pub fn ingest_routes(
             "/api/live_appended",
             operation_live(get(ingest::live_appended)),
         )
+        .route(
+            "/api/start_listener",
+            operation_live(post(sources::start_listener)),
+        )
+        .route(
+            "/api/stop_listener",
+            operation_live(post(sources::stop_listener)),
+        )
+        .route("/api/add_watch", operation_live(post(sources::add_watch)))
+        .route(
+            "/api/remove_watch",
+            operation_live(post(sources::remove_watch)),
+        )
         .with_state(ingest::Ingest {
             writer,
+            host,
             path: store_path,
             closing,
         })

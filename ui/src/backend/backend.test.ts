@@ -333,3 +333,56 @@ describe("bundle sessions", () => {
     ).rejects.toMatchObject({ code: "read_only" });
   });
 });
+
+describe("hosted live sources", () => {
+  const HOST = { listener: { on: true }, watches: [] };
+
+  it("Tauri: commands named like the api ops, requests as {req}, and the native folder picker", async () => {
+    const calls: [string, unknown][] = [];
+    const invoke: Invoke = async <T,>(command: string, args?: Record<string, unknown>) => {
+      calls.push([command, args]);
+      return (command === "choose_folder" ? "/picked" : HOST) as T;
+    };
+    const b = new TauriBackend(invoke);
+    await b.startListener({ tcp: "127.0.0.1:7421" });
+    await b.stopListener();
+    await b.addWatch({ dir: "/var/log/app", glob: "*.log" });
+    await b.removeWatch({ dir: "/var/log/app" });
+    await expect(b.chooseFolder()).resolves.toBe("/picked");
+    expect(calls).toEqual([
+      ["start_listener", { req: { tcp: "127.0.0.1:7421" } }],
+      ["stop_listener", undefined],
+      ["add_watch", { req: { dir: "/var/log/app", glob: "*.log" } }],
+      ["remove_watch", { req: { dir: "/var/log/app" } }],
+      ["choose_folder", undefined],
+    ]);
+  });
+
+  it("HTTP: POSTs the request as JSON; no folder picker (desktop_only, the UI offers a path field)", async () => {
+    const sent: [string, string | undefined, unknown][] = [];
+    const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push([String(input), init?.method, init?.body ? JSON.parse(String(init.body)) : undefined]);
+      return new Response(JSON.stringify(HOST), { status: 200 });
+    }) as typeof fetch;
+    const b = new HttpBackend("", fetchFn);
+    await b.startListener({ tcp: "127.0.0.1:0" });
+    await b.stopListener();
+    await b.addWatch({ dir: "/tmp/x" });
+    await b.removeWatch({ dir: "/tmp/x" });
+    expect(sent).toEqual([
+      ["/api/start_listener", "POST", { tcp: "127.0.0.1:0" }],
+      ["/api/stop_listener", "POST", {}],
+      ["/api/add_watch", "POST", { dir: "/tmp/x" }],
+      ["/api/remove_watch", "POST", { dir: "/tmp/x" }],
+    ]);
+    await expect(b.chooseFolder()).rejects.toMatchObject({ code: "desktop_only" });
+  });
+
+  it("HTTP: a refused start comes back with its code", async () => {
+    const fetchFn = (async () =>
+      new Response(JSON.stringify({ code: "address_in_use", message: "taken" }), { status: 409 })) as typeof fetch;
+    await expect(new HttpBackend("", fetchFn).startListener({ tcp: "127.0.0.1:1" })).rejects.toMatchObject({
+      code: "address_in_use",
+    });
+  });
+});

@@ -23,7 +23,11 @@ import type { HistogramRequest } from "../bindings/HistogramRequest";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { AddWatchRequest } from "../bindings/AddWatchRequest";
+import type { HostStatus } from "../bindings/HostStatus";
 import type { LiveStatus } from "../bindings/LiveStatus";
+import type { RemoveWatchRequest } from "../bindings/RemoveWatchRequest";
+import type { StartListenerRequest } from "../bindings/StartListenerRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -288,10 +292,56 @@ export class FakeBackend implements Backend {
     errors: [],
     active_tokens: 0,
     tokens: [],
+    host: null,
+    processes: [],
   };
 
   async liveStatus(): Promise<LiveStatus> {
     return { ...this.live, last_seq: this.store.reduce((m, e) => Math.max(m, e.seq), 0) };
+  }
+
+  /** The hosted sources the fake keeps (no sockets, no files: it only records the asks). */
+  hosted: HostStatus = {
+    listener: {
+      on: false, tcp: null, unix: null, allow_remote: false, started_at: null,
+      connections_open: 0, connections: 0, records: 0, unauthorized: 0, error: null,
+    },
+    watches: [],
+  };
+
+  async startListener(req: StartListenerRequest): Promise<HostStatus> {
+    if (!req.tcp && !req.unix) throw new BackendError("bad_config", "nothing to listen on");
+    this.hosted = {
+      ...this.hosted,
+      listener: { ...this.hosted.listener, on: true, tcp: req.tcp ?? null, unix: req.unix ?? null, error: null },
+    };
+    return this.hosted;
+  }
+
+  async stopListener(): Promise<HostStatus> {
+    this.hosted = { ...this.hosted, listener: { ...this.hosted.listener, on: false } };
+    return this.hosted;
+  }
+
+  async addWatch(req: AddWatchRequest): Promise<HostStatus> {
+    const w = {
+      dir: req.dir, glob: req.glob ?? null, running: true, started_at: null,
+      files: 0, accepted: 0, duplicates: 0, rejected: 0, error: null,
+    };
+    this.hosted = { ...this.hosted, watches: [...this.hosted.watches, w] };
+    return this.hosted;
+  }
+
+  async removeWatch(req: RemoveWatchRequest): Promise<HostStatus> {
+    this.hosted = { ...this.hosted, watches: this.hosted.watches.filter((w) => w.dir !== req.dir) };
+    return this.hosted;
+  }
+
+  /** What `chooseFolder` answers; tests set it. */
+  folder: string | null = null;
+
+  async chooseFolder(): Promise<string | null> {
+    return this.folder;
   }
 
   private appendedHandlers = new Set<(notice: AppendedNotice) => void>();

@@ -20,7 +20,11 @@ import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { AddWatchRequest } from "../bindings/AddWatchRequest";
+import type { HostStatus } from "../bindings/HostStatus";
 import type { LiveStatus } from "../bindings/LiveStatus";
+import type { RemoveWatchRequest } from "../bindings/RemoveWatchRequest";
+import type { StartListenerRequest } from "../bindings/StartListenerRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -154,6 +158,29 @@ export class HttpBackend implements Backend {
 
   liveStatus(): Promise<LiveStatus> {
     return this.get<LiveStatus>("live_status");
+  }
+
+  startListener(req: StartListenerRequest): Promise<HostStatus> {
+    return this.post<HostStatus>("start_listener", req);
+  }
+
+  stopListener(): Promise<HostStatus> {
+    return this.post<HostStatus>("stop_listener", {});
+  }
+
+  addWatch(req: AddWatchRequest): Promise<HostStatus> {
+    return this.post<HostStatus>("add_watch", req);
+  }
+
+  removeWatch(req: RemoveWatchRequest): Promise<HostStatus> {
+    return this.post<HostStatus>("remove_watch", req);
+  }
+
+  chooseFolder(): Promise<string | null> {
+    // A page cannot ask the browser for a folder's path: the UI offers a text field instead.
+    return Promise.reject(
+      new BackendError("desktop_only", "A browser page cannot choose a folder; type its path."),
+    );
   }
 
   onAppended(handler: (notice: AppendedNotice) => void): () => void {

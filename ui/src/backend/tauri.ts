@@ -23,7 +23,11 @@ import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { AddWatchRequest } from "../bindings/AddWatchRequest";
+import type { HostStatus } from "../bindings/HostStatus";
 import type { LiveStatus } from "../bindings/LiveStatus";
+import type { RemoveWatchRequest } from "../bindings/RemoveWatchRequest";
+import type { StartListenerRequest } from "../bindings/StartListenerRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
 import type { Stats } from "../bindings/Stats";
 import type { StoredEvent } from "../bindings/StoredEvent";
@@ -149,6 +153,26 @@ export class TauriBackend implements Backend {
 
   liveStatus(): Promise<LiveStatus> {
     return this.call<LiveStatus>("live_status");
+  }
+
+  startListener(req: StartListenerRequest): Promise<HostStatus> {
+    return this.call<HostStatus>("start_listener", { req });
+  }
+
+  stopListener(): Promise<HostStatus> {
+    return this.call<HostStatus>("stop_listener");
+  }
+
+  addWatch(req: AddWatchRequest): Promise<HostStatus> {
+    return this.call<HostStatus>("add_watch", { req });
+  }
+
+  removeWatch(req: RemoveWatchRequest): Promise<HostStatus> {
+    return this.call<HostStatus>("remove_watch", { req });
+  }
+
+  chooseFolder(): Promise<string | null> {
+    return this.call<string | null>("choose_folder");
   }
 
   onAppended(handler: (notice: AppendedNotice) => void): () => void {

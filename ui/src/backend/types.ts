@@ -33,7 +33,11 @@ import type { IngestProgress } from "../bindings/IngestProgress";
 import type { IngestSummary } from "../bindings/IngestSummary";
 import type { KeyInfoResponse } from "../bindings/KeyInfoResponse";
 import type { AppendedNotice } from "../bindings/AppendedNotice";
+import type { AddWatchRequest } from "../bindings/AddWatchRequest";
+import type { HostStatus } from "../bindings/HostStatus";
 import type { LiveStatus } from "../bindings/LiveStatus";
+import type { RemoveWatchRequest } from "../bindings/RemoveWatchRequest";
+import type { StartListenerRequest } from "../bindings/StartListenerRequest";
 import type { MetricsReport } from "../bindings/MetricsReport";
 import type { MetricsRequest } from "../bindings/MetricsRequest";
 import type { QuarantineRecord } from "../bindings/QuarantineRecord";
@@ -143,6 +147,23 @@ export interface Backend {
    * origin, tokens (never the token text), and this process's writer counters when it has one.
    */
   liveStatus(): Promise<LiveStatus>;
+  /**
+   * Starts a socket listener in the process serving this UI (the `trailview listen` protocol,
+   * through its one live writer), remembered for the next launch. Loopback only unless
+   * `allow_remote: true`. A taken port is `address_in_use` (the listener stays off).
+   */
+  startListener(req: StartListenerRequest): Promise<HostStatus>;
+  /** Stops that listener (remembered off); open connections close. */
+  stopListener(): Promise<HostStatus>;
+  /** Follows a folder's NDJSON files in the process serving this UI, from the store's checkpoints. */
+  addWatch(req: AddWatchRequest): Promise<HostStatus>;
+  /** Stops following a folder (and forgets it). */
+  removeWatch(req: RemoveWatchRequest): Promise<HostStatus>;
+  /**
+   * The native "choose a folder" dialog: its path, or null when cancelled. Desktop only: the
+   * HTTP backend rejects with `desktop_only`, and the UI falls back to a text field.
+   */
+  chooseFolder(): Promise<string | null>;
   /**
    * Calls `handler` with each `appended` notice (`seq`s `from_seq..=to_seq` were committed, by
    * any process writing the store; at most one every 150 ms); returns the unsubscribe function.

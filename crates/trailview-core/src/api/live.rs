@@ -33,6 +33,12 @@ pub struct LiveStatus {
     /// Every write token, oldest first, revoked ones too (never the token itself: the store
     /// keeps only its hash).
     pub tokens: Vec<TokenView>,
+    /// The listener and watched folders this process hosts, when it can host them (`serve`,
+    /// the desktop app: [`super::live_status_hosted`]).
+    pub host: Option<super::HostStatus>,
+    /// Sources other processes run (`trailview listen`, `trailview watch`), as they last
+    /// published, with `stale` ones (no heartbeat for over 5 s).
+    pub processes: Vec<super::ProcessSource>,
 }
 
 /// A write token as listed.
@@ -226,6 +232,8 @@ pub fn live_status(store: &Store, writer: Option<WriterStatus>) -> Result<LiveSt
         errors,
         active_tokens: active_tokens as u64,
         tokens,
+        host: None,
+        processes: super::process_sources(store)?,
     })
 }
 

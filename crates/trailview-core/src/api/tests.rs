@@ -625,6 +625,13 @@ fn typescript_bindings_are_current() {
     check.one::<SourceErrors>();
     check.one::<AppendedNotice>();
     check.one::<TokenView>();
+    check.one::<StartListenerRequest>();
+    check.one::<AddWatchRequest>();
+    check.one::<RemoveWatchRequest>();
+    check.one::<HostStatus>();
+    check.one::<ListenerStatus>();
+    check.one::<WatchStatus>();
+    check.one::<ProcessSource>();
 
     let dir = crate_dir.join("../../ui/src/bindings");
     for entry in std::fs::read_dir(&dir).unwrap() {

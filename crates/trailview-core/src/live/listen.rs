@@ -171,9 +171,17 @@ impl Listener {
                         addr.ip()
                     )));
                 }
-                let l = TcpListener::bind(addr)
-                    .await
-                    .map_err(|e| LiveError::Io(format!("cannot listen on {addr}: {e}")))?;
+                let l = TcpListener::bind(addr).await.map_err(|e| {
+                    let msg = format!("cannot listen on {addr}: {e}");
+                    if e.kind() == std::io::ErrorKind::AddrInUse {
+                        LiveError::AddrInUse(format!(
+                            "{msg} (another program, or another Trailview listener, has \
+                                 that port: pick another)"
+                        ))
+                    } else {
+                        LiveError::Io(msg)
+                    }
+                })?;
                 Some(l)
             }
             None => None,
@@ -575,6 +583,9 @@ async fn read_loop<R: AsyncRead + Unpin>(
                     }
                 }
                 Step::Close(n) => {
+                    if n.code.as_deref() == Some("unauthorized") {
+                        ctx.stats.unauthorized.fetch_add(1, Ordering::Relaxed);
+                    }
                     pending_close = Some(n);
                     break;
                 }

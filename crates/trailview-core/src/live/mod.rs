@@ -25,8 +25,10 @@
 //!
 //! The wire protocol is in docs/PROTOCOL.md and [`protocol`].
 
+pub mod host;
 pub mod listen;
 pub mod protocol;
+pub mod sources;
 pub mod tokens;
 pub mod watch;
 pub mod writer;
@@ -50,6 +52,9 @@ pub enum LiveError {
     /// A socket or file could not be used.
     #[error("{0}")]
     Io(String),
+    /// The address is taken (another listener, another program).
+    #[error("{0}")]
+    AddrInUse(String),
     /// A refused configuration (a public address without `allow_remote`, say).
     #[error("{0}")]
     Config(String),
@@ -62,6 +67,7 @@ impl LiveError {
             LiveError::Store { code, .. } => code,
             LiveError::WriterGone => "writer_stopped",
             LiveError::Io(_) => "live_io",
+            LiveError::AddrInUse(_) => "address_in_use",
             LiveError::Config(_) => "bad_config",
         }
     }

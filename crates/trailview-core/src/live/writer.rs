@@ -97,6 +97,8 @@ pub struct WriterStats {
     pub commits: AtomicU64,
     /// Transactions that failed.
     pub errors: AtomicU64,
+    /// The last failure, in words (for status displays).
+    pub last_error: std::sync::Mutex<Option<String>>,
 }
 
 struct Job {
@@ -320,6 +322,9 @@ fn run(
             Err(e) => {
                 stats.errors.fetch_add(1, Ordering::Relaxed);
                 let err = LiveError::from(e);
+                if let Ok(mut last) = stats.last_error.lock() {
+                    *last = Some(err.to_string());
+                }
                 for (reply, _) in answered.drain(..) {
                     let _ = reply.send(Err(err.clone()));
                 }
