@@ -176,3 +176,40 @@ fn a_hello_is_only_the_hello_keys() {
         protocol::parse_hello(br#"{"token":"tv_x","timestamp":"2026-01-01T00:00:00Z"}"#).is_none()
     );
 }
+
+/// The derived indexes (histogram rollup, text search) follow what the live writer appends once
+/// it is idle, batch after batch, without anyone asking: a person searching a few seconds after
+/// a stream stops searches the index, not a scan of the whole tail.
+#[test]
+fn the_derived_indexes_catch_up_once_the_writer_is_idle() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("s.db");
+    let (w, thread) = LiveWriter::start(&path, opts()).unwrap();
+    // More than one text batch (20k), in many small jobs, as a stream arrives.
+    for b in 0..50 {
+        let items: Vec<Item> = (0..500)
+            .map(|i| item(&format!("d{b}-{i}"), "acme"))
+            .collect();
+        w.submit_blocking(items, None)
+            .unwrap()
+            .blocking_outcomes()
+            .unwrap();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let s = Store::open_read_only(&path).unwrap();
+        assert_eq!(s.last_seq(), 25_000);
+        if s.rollup_seq().unwrap() == 25_000 && s.text_seq().unwrap() == 25_000 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "idle writer left the derived indexes at rollup {} / text {}",
+            s.rollup_seq().unwrap(),
+            s.text_seq().unwrap()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(w);
+    thread.join();
+}
