@@ -277,7 +277,7 @@ const MAX_TXN: Duration = Duration::from_millis(500);
 
 /// The derived indexes (rollup, projections, text) follow the log once the writer has had no
 /// work for this long: catching up holds the writer, and doing it in every short gap of a busy
-/// stream cut one connection's throughput from 81% to 32% of file ingest.
+/// stream held one connection to 32% of file ingest (57–61% when idle-only, docs/BENCHMARKS.md).
 const IDLE: Duration = Duration::from_millis(250);
 
 /// ... and at the latest this long after the last catch-up, even under a continuous stream, so
