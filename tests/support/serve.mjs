@@ -28,12 +28,14 @@ export function trailviewBinary() {
  * Generates {@link DATASET} (or `dataset`), ingests it into a new store, and starts
  * `trailview serve --port 0` over it and ui/dist. With `store` (the path of an existing store,
  * e.g. one `trailview open` made from a bundle), serves that instead and leaves it in place.
- * The server inherits this process's environment (e.g. `TRAILVIEW_KEYS`). Resolves to
+ * The server inherits this process's environment (e.g. `TRAILVIEW_KEYS`).
+ * With `deferIndexes`, the store is ingested with `--defer-indexes` (the server builds the
+ * derived indexes in the background; reads are exact meanwhile). Resolves to
  * `{url, dbPath, binary, stats(), close()}` once the server printed its URL (`url` has no
  * trailing slash: `${url}/api/stats`); `close()` stops it (SIGTERM, then SIGKILL after 5 s) and
  * removes the store.
  */
-export async function startTrailviewServe({ dataset = DATASET, uiDist = UI_DIST, store } = {}) {
+export async function startTrailviewServe({ dataset = DATASET, uiDist = UI_DIST, store, deferIndexes = false } = {}) {
   const binary = trailviewBinary();
   if (!existsSync(binary)) {
     throw new Error(`no trailview binary at ${binary}: cargo build -p trailview-cli (scripts/test does)`);
@@ -46,7 +48,8 @@ export async function startTrailviewServe({ dataset = DATASET, uiDist = UI_DIST,
     try {
       run(["generate", "--events", String(dataset.events), "--seed", String(dataset.seed),
         "--tenants", String(dataset.tenants), "--output", events]);
-      run(["--db", dbPath, "ingest", events]);
+      // `deferIndexes`: store only; the server catches the rollup and text index up itself.
+      run(["--db", dbPath, "ingest", events, ...(deferIndexes ? ["--defer-indexes"] : [])]);
     } catch (err) {
       rmSync(scratch, { recursive: true, force: true });
       throw new Error(`preparing the test store failed: ${err.stderr ?? err.message}`);

@@ -47,6 +47,11 @@ enum Command {
         /// Print the summary as one JSON object.
         #[arg(long)]
         json: bool,
+        /// Only store the events: leave the derived indexes (histogram rollup, text search) to
+        /// whoever opens the store next (`serve` and the app catch them up in the background;
+        /// reads are exact meanwhile, only slower).
+        #[arg(long)]
+        defer_indexes: bool,
     },
     /// List events of a tenant, in time order.
     Events(EventsArgs),
@@ -312,7 +317,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Listen(a) => live::listen(&store_path(&cli.db), a, &mut out)?,
         Command::Emit(a) => emit::emit(a, &mut out)?,
         Command::Watch(a) => live::watch(&store_path(&cli.db), a, &mut out)?,
-        Command::Ingest { paths, json } => {
+        Command::Ingest {
+            paths,
+            json,
+            defer_indexes,
+        } => {
             let mut store = open_store(&cli.db)?;
             let started = Instant::now();
             let bar = progress_bar();
@@ -342,12 +351,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // events, over ingest's 200 MB budget); `serve`, the app and the listener catch
             // them up in the background, and reads fold whatever is missing themselves.
             let indexing = Instant::now();
-            bar.set_message("indexing text for search");
-            store.roll_up()?;
-            let text = store.index_text(|done, total| {
-                bar.set_length(total);
-                bar.set_position(done);
-            })?;
+            let text = if defer_indexes {
+                trailview_core::text::TextIndexReport::default()
+            } else {
+                bar.set_message("indexing text for search");
+                store.roll_up()?;
+                store.index_text(|done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })?
+            };
             bar.finish_and_clear();
             let indexed_in = indexing.elapsed();
             if json {

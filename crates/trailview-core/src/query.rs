@@ -665,13 +665,14 @@ impl Store {
                 *into.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)? as u64;
             }
         }
-        let mut stmt =
-            c.prepare("SELECT tenant, dialect, count(*) FROM events WHERE seq > ?1 GROUP BY 1, 2")?;
+        // The tail, counted here rather than by `GROUP BY`: SQLite's sorter (with
+        // `temp_store = MEMORY`) took 0.7 s over 1M events, where reading the rows takes 60 ms
+        // (a store whose rollup has not caught up yet is all tail).
+        let mut stmt = c.prepare("SELECT tenant, dialect FROM events WHERE seq > ?1")?;
         let mut rows = stmt.query([cursor])?;
         while let Some(r) = rows.next()? {
-            let n = r.get::<_, i64>(2)? as u64;
-            *per_tenant.entry(r.get(0)?).or_default() += n;
-            *dialect_codes.entry(r.get(1)?).or_default() += n;
+            *per_tenant.entry(r.get(0)?).or_default() += 1;
+            *dialect_codes.entry(r.get(1)?).or_default() += 1;
         }
         let mut tenants = Vec::new();
         let mut name = c.prepare_cached("SELECT name FROM tenants WHERE id = ?1")?;

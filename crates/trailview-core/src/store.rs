@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 10;
+const SCHEMA_VERSION: i64 = 11;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -439,6 +439,20 @@ CREATE TABLE live_processes (
     last_error   TEXT,
     stopped_at   INTEGER                -- set when it stopped on an error
 );
+"#,
+    // issue #3 (timeline): FTS5 prefix indexes, so a short query word (`01j`, `ev`) reads one
+    // stored doclist instead of merging the doclists of every term it starts (a 4-character
+    // prefix of a ULID expanded to ~all the ULIDs in the store: 137–169 ms at 1M events;
+    // docs/BENCHMARKS.md). The text index is derived: the table is recreated empty and its cursor
+    // reset, so the next catch-up rebuilds it from `raw` (reads scan the unindexed tail
+    // meanwhile). The events and their chain are not touched.
+    r#"
+DROP TABLE events_text;
+CREATE VIRTUAL TABLE events_text USING fts5(
+    body, content = '', columnsize = 0, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4'
+);
+DELETE FROM meta WHERE key = 'text_seq';
 "#,
 ];
 

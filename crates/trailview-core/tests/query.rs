@@ -303,7 +303,19 @@ mod text {
         let (dir, mut store) = store_with(3_000);
         let tenant = busiest_tenant(&store);
         let path = dir.path().join("t.db");
-        let queries = ["approval", "complete", "exec", "user 1", "zzzz-nothing"];
+        // Then one- to four-character words, which the FTS5 prefix indexes answer.
+        let queries = [
+            "approval",
+            "complete",
+            "exec",
+            "user 1",
+            "zzzz-nothing",
+            "a",
+            "ap",
+            "01j",
+            "0",
+            "evt_01",
+        ];
         let answer = |store: &Store| {
             queries
                 .iter()
@@ -340,6 +352,116 @@ mod text {
         }
         // Idempotent: nothing left to do.
         assert_eq!(store.index_text(|_, _| {}).unwrap().indexed, 0);
+    }
+
+    /// A store indexed before the prefix indexes (schema 7) is upgraded by recreating the text
+    /// index and resetting its cursor: the events and their chain are untouched, every answer is
+    /// the same before the rebuild (through the tail), and after it (through the new index).
+    #[test]
+    fn the_prefix_index_migration_rebuilds_only_the_text_index() {
+        let (dir, mut store) = store_with(2_000);
+        let path = dir.path().join("t.db");
+        let tenant = busiest_tenant(&store);
+        let queries = [
+            "a",
+            "ap",
+            "01",
+            "0",
+            "exec",
+            "complete user",
+            "zzzz-nothing",
+        ];
+        let answer = |store: &Store| {
+            queries
+                .iter()
+                .map(|t| {
+                    let mut q = EventQuery::new(TenantScope::One(tenant.clone()));
+                    q.text = TextQuery::parse(t);
+                    let ids: Vec<i64> = store.events(&q).unwrap().iter().map(|e| e.seq).collect();
+                    (ids, store.count(&q).unwrap())
+                })
+                .collect::<Vec<_>>()
+        };
+        // What FTS5 itself returns for each query, over the whole store.
+        let fts = |path: &std::path::Path| {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            queries
+                .iter()
+                .map(|t| {
+                    let m = TextQuery::parse(t).unwrap().fts5();
+                    let mut stmt = conn
+                        .prepare("SELECT rowid FROM events_text WHERE events_text MATCH ?1 ORDER BY rowid")
+                        .unwrap();
+                    let rows: Vec<i64> = stmt
+                        .query_map([m], |r| r.get(0))
+                        .unwrap()
+                        .map(Result::unwrap)
+                        .collect();
+                    rows
+                })
+                .collect::<Vec<_>>()
+        };
+        store.index_text(|_, _| {}).unwrap();
+        let expected = answer(&store);
+        assert!(expected[0].1 > 0 && expected[6].1 == 0);
+        let head = store.head();
+        let last = store.last_seq();
+        drop(store);
+        // Make it a store of the schema before the prefix indexes (10: the prefix migration is
+        // the last one), fully indexed by the old table.
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            let raws: Vec<(i64, Vec<u8>)> = {
+                let mut stmt = conn
+                    .prepare("SELECT seq, raw FROM events ORDER BY seq")
+                    .unwrap();
+                let rows = stmt
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .unwrap()
+                    .map(Result::unwrap)
+                    .collect();
+                rows
+            };
+            conn.execute_batch(
+                "DROP TABLE events_text;
+                 CREATE VIRTUAL TABLE events_text USING fts5(
+                     body, content = '', columnsize = 0, detail = none,
+                     tokenize = 'unicode61 remove_diacritics 0');
+                 PRAGMA user_version = 10;",
+            )
+            .unwrap();
+            for (seq, raw) in &raws {
+                let doc = trailview_core::text::document(raw).unwrap();
+                conn.execute(
+                    "INSERT INTO events_text (rowid, body) VALUES (?1, ?2)",
+                    rusqlite::params![seq, doc],
+                )
+                .unwrap();
+            }
+        }
+        let old_matches = fts(&path);
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.text_seq().unwrap(), 0, "the cursor was reset");
+        let sql: String = rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'events_text'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert!(sql.contains("prefix"), "{sql}");
+        // Before the rebuild every answer comes from the tail, and is the same.
+        assert_eq!(answer(&store), expected);
+        assert_eq!(store.index_text(|_, _| {}).unwrap().indexed, 2_000);
+        assert_eq!(answer(&store), expected);
+        // The prefix indexes return exactly what expanding each prefix over the terms did.
+        assert_eq!(fts(&path), old_matches);
+        assert!(old_matches.iter().take(5).all(|m| !m.is_empty()));
+        // The log itself did not move.
+        assert_eq!(store.head(), head);
+        assert_eq!(store.last_seq(), last);
+        assert!(store.verify().unwrap().ok);
     }
 
     #[test]
