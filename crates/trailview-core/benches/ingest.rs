@@ -29,27 +29,26 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
-/// CPU seconds (user + system) of the calling thread: the writer's, whatever else loads the
+/// CPU seconds (user + system) of the calling thread (the writer's), whatever else loads the
 /// machine.
 fn thread_cpu_s() -> f64 {
-    let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap_or_default();
+    cpu_s("/proc/thread-self/stat")
+}
+
+/// CPU seconds (user + system) of the whole process.
+fn process_cpu_s() -> f64 {
+    cpu_s("/proc/self/stat")
+}
+
+/// utime + stime of a `/proc/…/stat` file, in seconds.
+fn cpu_s(stat: &str) -> f64 {
+    let stat = std::fs::read_to_string(stat).unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<f64> = after
         .split_whitespace()
         .map(|x| x.parse().unwrap_or(0.0))
         .collect();
     // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the ')'.
-    (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
-}
-
-/// CPU seconds (user + system) of the whole process.
-fn process_cpu_s() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let after = stat.rsplit(')').next().unwrap_or("");
-    let f: Vec<f64> = after
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0.0))
-        .collect();
     (f.get(11).unwrap_or(&0.0) + f.get(12).unwrap_or(&0.0)) / 100.0
 }
 

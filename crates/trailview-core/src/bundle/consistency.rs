@@ -449,22 +449,9 @@ mod tests {
     use super::*;
     use crate::bundle::merkle::leaf_hash;
 
-    fn h(s: &str) -> Hash {
-        hex::decode(s).unwrap().try_into().unwrap()
-    }
-
-    /// The leaves of RFC 6962's reference implementation's tests (certificate-transparency's
-    /// merkle_tree_test), as in merkle.rs.
-    const LEAVES: [&str; 8] = [
-        "",
-        "00",
-        "10",
-        "2021",
-        "3031",
-        "40414243",
-        "5051525354555657",
-        "606162636465666768696a6b6c6d6e6f",
-    ];
+    // The leaves of RFC 6962's reference implementation's tests (certificate-transparency's
+    // merkle_tree_test), shared with merkle.rs's tests.
+    use crate::bundle::merkle::tests::{h, LEAVES};
 
     /// Its consistency vectors (old size, new size, proof), as published there and repeated by
     /// Go's transparency-dev/merkle and other CT implementations.

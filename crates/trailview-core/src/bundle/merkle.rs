@@ -150,15 +150,16 @@ pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, path: &[Hash], root:
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn h(s: &str) -> Hash {
+    /// A hash from its hex.
+    pub(crate) fn h(s: &str) -> Hash {
         hex::decode(s).unwrap().try_into().unwrap()
     }
 
     /// The test vectors of RFC 6962's reference implementation (certificate-transparency).
-    const LEAVES: [&str; 8] = [
+    pub(crate) const LEAVES: [&str; 8] = [
         "",
         "00",
         "10",
