@@ -459,7 +459,7 @@ DELETE FROM meta WHERE key = 'text_seq';
 /// How big SQLite's page cache may grow, in KiB: enough for the indexes of a 1M-event store
 /// (≈140 MB measured; below that, random-key index pages thrash and ingest slows by ≈20%) while
 /// keeping ingest's peak RSS under 200 MB.
-const CACHE_KIB: i64 = 150 * 1024;
+pub(crate) const CACHE_KIB: i64 = 150 * 1024;
 
 /// The chain link after `prev`.
 pub fn chain_link(

@@ -25,8 +25,24 @@ use crate::store::{Result, Store, StoreError};
 /// payload stays searchable, the index stays proportionate.
 pub const MAX_INDEXED_BYTES: usize = 64 * 1024;
 
-/// Rows indexed per transaction by [`Store::index_text`].
+/// Rows indexed per step of the background catch-up ([`Store::index_text_batch`]): it holds the
+/// writer, so its steps stay short.
 const BATCH: i64 = 20_000;
+
+/// Rows per transaction of a whole catch-up ([`Store::index_text`]): every commit flushes FTS5's
+/// pending terms into a new segment, and segments mean merges later.
+const BULK_BATCH: i64 = 100_000;
+
+/// FTS5's budget for pending terms (`hashsize`; default 1 MiB), past which it flushes a
+/// segment. With the prefix indexes each word adds up to five terms, and at 1 MiB the flushes
+/// and their merges were most of the build. Measured on 300k events (docs/BENCHMARKS.md): 14.0 s
+/// at 1 MiB and 20k-row commits, 8.8 s at 16 MiB and 100k-row commits.
+const HASH_SIZE: i64 = 16 * 1024 * 1024;
+
+/// The writer's page cache while it builds the index, in KiB (instead of the store's 150 MB):
+/// FTS5 appends segments and needs few pages cached, and the pending terms above need the room
+/// within ingest's 200 MB.
+const INDEXING_CACHE_KIB: i64 = 100 * 1024;
 
 /// Documents per message from the thread that builds them.
 const CHUNK: usize = 512;
@@ -197,16 +213,29 @@ impl Store {
     ///
     /// Two threads, as ingest does: one reads `raw` on its own read-only connection and builds
     /// the documents (re-normalizing is half the work), this one feeds FTS5 and commits every
-    /// [`BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
+    /// [`BULK_BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
     /// never indexes a row twice.
     pub fn index_text(&mut self, progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
-        self.index_text_upto(self.last_seq(), progress)
+        if self.is_read_only() || self.text_seq()? >= self.last_seq() {
+            return self.index_text_upto(self.last_seq(), BULK_BATCH, progress);
+        }
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO events_text (events_text, rank) VALUES ('hashsize', ?1)",
+            [HASH_SIZE],
+        )?;
+        conn.pragma_update(None, "cache_size", -INDEXING_CACHE_KIB)?;
+        let report = self.index_text_upto(self.last_seq(), BULK_BATCH, progress);
+        self.conn()
+            .pragma_update(None, "cache_size", -crate::store::CACHE_KIB)?;
+        report
     }
 
     /// [`Store::index_text`] up to `seq = end`.
     fn index_text_upto(
         &mut self,
         end: i64,
+        rows_per_commit: i64,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<TextIndexReport> {
         let start = self.text_seq()?;
@@ -266,7 +295,7 @@ impl Store {
                 {
                     let mut insert =
                         tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
-                    while in_batch < BATCH {
+                    while in_batch < rows_per_commit {
                         let Some(chunk) = chunks.next() else { break };
                         for (seq, doc) in chunk? {
                             // A row that no longer normalizes (edited behind the triggers) gets
@@ -305,7 +334,7 @@ impl Store {
     /// background catch-up calls this between other writes.
     pub fn index_text_batch(&mut self) -> Result<u64> {
         let end = self.last_seq().min(self.text_seq()?.saturating_add(BATCH));
-        Ok(self.index_text_upto(end, |_, _| {})?.indexed)
+        Ok(self.index_text_upto(end, BATCH, |_, _| {})?.indexed)
     }
 }
 
