@@ -8,8 +8,9 @@
 //! the writer's queue (waiting while it is full: TCP back-pressure), and passes the pending
 //! answer to the *ack writer*, which waits for the commit and writes the acks in order.
 //!
-//! - A client that stops reading acks fills its own pipe of [`PIPELINE`] batches; its reader
-//!   then stops reading its socket. Nothing of it is buffered beyond that, and no other
+//! - A connection has at most [`WINDOW_RECORDS`] records (and [`PIPELINE`] batches) submitted
+//!   and not yet acknowledged; a client that stops reading acks fills that window, and its
+//!   reader then stops reading its socket. Nothing of it is buffered beyond that, and no other
 //!   connection waits for it (the writer never writes to a socket). An ack write that cannot
 //!   finish within [`ListenOptions::ack_timeout`] closes the connection (`slow_client`).
 //! - A connection silent for [`ListenOptions::idle_timeout`] (nothing received, no ack
@@ -33,7 +34,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
-use tokio::sync::{mpsc, Semaphore};
+use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::normalize::MAX_RECORD_BYTES;
 use crate::time::Micros;
@@ -44,7 +45,12 @@ use super::writer::{LiveWriter, Pending};
 use super::LiveError;
 
 /// Batches of acks a connection may have in flight before its reader stops reading.
-pub const PIPELINE: usize = 128;
+pub const PIPELINE: usize = 1024;
+/// Records a connection may have in flight (submitted, not yet acknowledged) before its reader
+/// stops reading. Large enough that one connection keeps the writer's group commits large (with
+/// 128 batches, ~13k records, a single connection reached 58% of file ingest; with this, 90%:
+/// docs/BENCHMARKS.md), small enough to bound what a client that reads no acks pins.
+pub const WINDOW_RECORDS: usize = 131_072;
 /// Records per submitted batch, at most.
 const BATCH_RECORDS: usize = 1024;
 /// Read buffer per connection.
@@ -369,8 +375,9 @@ fn bind_unix(path: &Path) -> Result<tokio::net::UnixListener, LiveError> {
 
 /// What the reader hands the ack writer.
 enum Out {
-    /// Acks of a submitted batch, once it committed.
-    Acks(Vec<AckMeta>, Pending),
+    /// Acks of a submitted batch, once it committed; the permit holds its records' place in
+    /// the connection's window until they are written.
+    Acks(Vec<AckMeta>, Pending, OwnedSemaphorePermit),
     /// A connection-level line; `close` ends the connection after it.
     Notice(Notice, bool),
 }
@@ -393,6 +400,7 @@ async fn serve_conn<S>(
     let (rd, wr) = tokio::io::split(stream);
     let (tx, rx) = mpsc::channel::<Out>(PIPELINE);
     let inflight = Arc::new(AtomicUsize::new(0));
+    let window = Arc::new(Semaphore::new(WINDOW_RECORDS));
     let reader = tokio::spawn(read_loop(
         rd,
         tx,
@@ -400,7 +408,10 @@ async fn serve_conn<S>(
         name,
         need_token,
         ctx.clone(),
-        inflight.clone(),
+        Inflight {
+            batches: inflight.clone(),
+            window,
+        },
     ));
     let ok = write_loop(wr, rx, &ctx, &inflight).await;
     if ok {
@@ -423,7 +434,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         buf.clear();
         let mut close = false;
         match out {
-            Out::Acks(metas, pending) => {
+            Out::Acks(metas, pending, _permit) => {
                 let res = pending.outcomes().await;
                 inflight.fetch_sub(1, Ordering::Relaxed);
                 match res {
@@ -484,7 +495,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     name: String,
     need_token: bool,
     ctx: Arc<Ctx>,
-    inflight: Arc<AtomicUsize>,
+    inflight: Inflight,
 ) {
     let mut rd = BufReader::with_capacity(READ_BUF, rd);
     let max = ctx.opts.max_line_bytes;
@@ -510,7 +521,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
         let eof;
         match read {
             Err(_) => {
-                if inflight.load(Ordering::Relaxed) > 0 {
+                if inflight.batches.load(Ordering::Relaxed) > 0 {
                     last_activity = Instant::now();
                 }
                 if last_activity.elapsed() >= ctx.opts.idle_timeout {
@@ -632,15 +643,31 @@ async fn read_loop<R: AsyncRead + Unpin>(
     }
 }
 
+/// What a connection has submitted and not yet acknowledged.
+struct Inflight {
+    /// Batches (the idle timeout waits while any is pending).
+    batches: Arc<AtomicUsize>,
+    /// Room for records, [`WINDOW_RECORDS`] in all.
+    window: Arc<Semaphore>,
+}
+
 /// Submit the batch and hand its pending acks to the ack writer; false when the connection is
 /// gone.
 async fn submit(
     ctx: &Ctx,
     tx: &mpsc::Sender<Out>,
-    inflight: &AtomicUsize,
+    inflight: &Inflight,
     batch: &mut Vec<Record>,
 ) -> bool {
     let records = std::mem::take(batch);
+    // A batch is cut at BATCH_RECORDS, but one line holding a JSON array can be larger: such a
+    // batch takes the whole window.
+    let Ok(permit) = Arc::clone(&inflight.window)
+        .acquire_many_owned(records.len().min(WINDOW_RECORDS) as u32)
+        .await
+    else {
+        return false;
+    };
     ctx.stats
         .records
         .fetch_add(records.len() as u64, Ordering::Relaxed);
@@ -653,8 +680,8 @@ async fn submit(
             return false;
         }
     };
-    inflight.fetch_add(1, Ordering::Relaxed);
-    tx.send(Out::Acks(metas, pending)).await.is_ok()
+    inflight.batches.fetch_add(1, Ordering::Relaxed);
+    tx.send(Out::Acks(metas, pending, permit)).await.is_ok()
 }
 
 /// What a line asks of the connection.

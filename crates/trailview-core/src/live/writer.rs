@@ -50,7 +50,7 @@ impl Default for WriterOptions {
         WriterOptions {
             queue_jobs: 1024,
             queue_bytes: 24 << 20,
-            group_records: 50_000,
+            group_records: 100_000,
             clock: Arc::new(SystemClock),
         }
     }
@@ -272,8 +272,11 @@ impl WriterThread {
 }
 
 /// Longest a transaction stays open while work keeps arriving: bounds the ack latency of a
-/// saturated writer.
-const MAX_TXN: Duration = Duration::from_millis(500);
+/// saturated writer. Commits cost 0.4–0.9 s each at 1M events (dirty index pages to the WAL,
+/// then its checkpoint), so under a steady stream a transaction of [`WriterOptions::group_records`]
+/// (100k, as file ingest commits) is what keeps one connection at ≥ 80% of file ingest
+/// (docs/BENCHMARKS.md); a writer that is not saturated commits as soon as its queue is empty.
+const MAX_TXN: Duration = Duration::from_millis(2000);
 
 /// The derived indexes (rollup, projections, text) follow the log once the writer has had no
 /// work for this long: catching up holds the writer, and doing it in every short gap of a busy
