@@ -200,6 +200,14 @@ fn main() {
     if skip_text {
         filters.retain(|(name, _)| !name.starts_with("text:"));
     }
+    // `--only PREFIX`: the cases whose name starts with it (`--only text:`).
+    if let Some(only) = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1))
+    {
+        filters.retain(|(name, _)| name.starts_with(only.as_str()));
+    }
     let first = sample[0].occurred_at_us;
     let last = store
         .events(&{

@@ -63,6 +63,11 @@ impl TextQuery {
         (!words.is_empty()).then_some(TextQuery { words })
     }
 
+    /// The query's words, lower-cased.
+    pub fn words(&self) -> impl Iterator<Item = &str> {
+        self.words.iter().map(String::as_str)
+    }
+
     /// The FTS5 MATCH expression: each word a quoted prefix query, all required. Quoting makes
     /// every word a literal (no FTS5 operators, column filters or syntax errors from user text).
     pub fn fts5(&self) -> String {
