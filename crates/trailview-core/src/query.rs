@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::normalize::{self, Actor, Dialect, Reason};
-use crate::rollup::MINUTE;
+use crate::rollup::{HOUR, MINUTE};
 use crate::store::{key128, key64, Origin, Result, Store};
 use crate::text::TextQuery;
 use crate::time::{self, Micros};
@@ -598,16 +598,18 @@ impl Store {
         // Round the width up, so the bins cover all of [from, to).
         let width = ((to - from + buckets - 1) / buckets).max(1);
         if q.has_only_scope() && width >= MINUTE {
-            // The strip over a whole tenant: from the per-minute rollup, in whole-minute bins.
-            let from = from.div_euclid(MINUTE) * MINUTE;
-            let width = (width + MINUTE - 1) / MINUTE * MINUTE;
+            // The strip over a whole tenant: from the rollup, in whole-minute bins, or whole
+            // hours when a bin is an hour or wider.
+            let grain = if width >= HOUR { HOUR } else { MINUTE };
+            let from = from.div_euclid(grain) * grain;
+            let width = (width + grain - 1) / grain * grain;
             let tenant = match &q.tenant {
                 TenantScope::One(t) => self.tenant_id(t)?,
                 TenantScope::All => None,
             };
             let counts = match (&q.tenant, tenant) {
                 (TenantScope::One(_), None) => vec![0; buckets as usize],
-                _ => self.minute_counts(tenant, from, width, buckets)?,
+                _ => self.rolled_counts(tenant, from, width, buckets)?,
             };
             return Ok(counts
                 .into_iter()

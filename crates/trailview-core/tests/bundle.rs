@@ -781,6 +781,34 @@ fn export_then_open_gives_the_same_answers_and_never_touches_the_bundle() {
     assert!(bundle::bundle_info(&f.store, &f.auditor).unwrap().is_none());
 }
 
+/// A bundle imported by an older Trailview (its cache store at an older schema) opens again
+/// from the cache: the cache store is upgraded once, its events untouched.
+#[test]
+fn a_cache_store_of_an_older_version_is_upgraded_and_opens() {
+    let f = fixture();
+    let cache = f.dir.path().join("cache");
+    let o = bundle::open_bundle(&f.bundle, &cache, &f.auditor, &mut |_| {}).unwrap();
+    let path = Path::new(&o.store);
+    let head = Store::open_read_only(path).unwrap().head();
+    // Schema 11: before the hourly rollup.
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute_batch("DROP TABLE event_hours; PRAGMA user_version = 11;")
+        .unwrap();
+    assert!(
+        Store::open_read_only(path).is_err(),
+        "an older store is refused read-only"
+    );
+    let again = bundle::open_bundle(&f.bundle, &cache, &f.auditor, &mut |_| {}).unwrap();
+    assert!(again.cached);
+    assert_eq!(again.info.report.status, TrustStatus::Trusted);
+    let s = Store::open_read_only(path).unwrap();
+    assert_eq!(s.head(), head);
+    assert!(s.verify().unwrap().ok);
+    let q = EventQuery::new(TenantScope::One(f.tenant.clone()));
+    assert_eq!(s.count(&q).unwrap(), f.store.count(&q).unwrap());
+}
+
 #[test]
 fn a_broken_bundle_opens_with_a_broken_badge_that_says_where_and_without_the_bad_event() {
     let f = fixture();

@@ -427,6 +427,7 @@ mod text {
                  CREATE VIRTUAL TABLE events_text USING fts5(
                      body, content = '', columnsize = 0, detail = none,
                      tokenize = 'unicode61 remove_diacritics 0');
+                 DROP TABLE event_hours;
                  PRAGMA user_version = 10;",
             )
             .unwrap();
@@ -569,14 +570,35 @@ fn the_rollup_histogram_counts_what_the_events_index_counts() {
     let mut every_type = scoped.clone();
     every_type.types = Some(TypePattern::new("**").unwrap());
     let (from, to) = (1_700_000_000_000_000 + 17, 1_900_000_000_000_000);
+    let first = store.events(&{
+        let mut q = scoped.clone();
+        q.limit = Some(1);
+        q
+    });
+    let first = first.unwrap()[0].occurred_at_us;
+    const HOUR: i64 = 3_600_000_000;
     let compare = |store: &Store, expect_total: u64| {
-        for buckets in [1, 7, 200] {
+        // Years in 1–200 bins (hour grain), and three hours from the first event in 7–60 bins
+        // (minute grain).
+        for (from, to, buckets) in [
+            (from, to, 1),
+            (from, to, 7),
+            (from, to, 200),
+            (first - 17, first + 3 * HOUR, 7),
+            (first - 17, first + 3 * HOUR, 60),
+        ] {
             for q in [&scoped, &EventQuery::new(TenantScope::All)] {
                 let rolled = store.histogram(q, from, to, buckets).unwrap();
+                let grain = if (to - from) / i64::from(buckets) >= HOUR {
+                    HOUR
+                } else {
+                    60_000_000
+                };
                 assert!(
-                    rolled.iter().all(|b| b.start_us % 60_000_000 == 0),
-                    "whole minutes"
+                    rolled.iter().all(|b| b.start_us % grain == 0),
+                    "whole minutes, or hours for bins of an hour or more"
                 );
+                assert!(rolled.iter().map(|b| b.count).sum::<u64>() > 0);
                 assert!(rolled[0].start_us <= from);
                 let width = rolled
                     .get(1)
@@ -627,6 +649,15 @@ fn the_rollup_histogram_counts_what_the_events_index_counts() {
     compare(&Store::open_read_only(&path).unwrap(), expected);
     store.roll_up().unwrap();
     assert_eq!(store.roll_up().unwrap(), 0, "idempotent");
+    compare(&Store::open_read_only(&path).unwrap(), expected);
+    // A store rolled up before `event_hours` existed (schema 11): the migration sums its minutes.
+    drop(store);
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("DROP TABLE event_hours; PRAGMA user_version = 11;")
+        .unwrap();
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.roll_up().unwrap(), 0, "the cursor stayed");
     compare(&Store::open_read_only(&path).unwrap(), expected);
 }
 

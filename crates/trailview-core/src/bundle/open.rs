@@ -284,6 +284,11 @@ fn cached(store_path: &Path) -> Result<Option<BundleInfo>, BundleError> {
     if !store_path.exists() {
         return Ok(None);
     }
+    if let Err(crate::store::StoreError::Incompatible(_)) = Store::open_read_only(store_path) {
+        // Imported by an older Trailview: bring the cache store (ours, derived from the bundle)
+        // up to this schema once; migrations add derived tables, the events stay as they are.
+        drop(Store::open(store_path)?);
+    }
     let store = Store::open_read_only(store_path)?;
     read_info(&store)
 }
