@@ -556,8 +556,41 @@ pub fn events(store: &Store, req: &EventsRequest) -> Result<EventPage, ApiError>
     q.descending = req.desc.unwrap_or(false);
     q.limit = Some(u64::from(limit));
     let events = store.events(&q)?;
-    let total = store.count(&q)?;
+    let total = count_cached(store, &q)?;
     Ok(EventPage { events, total })
+}
+
+/// How many events match `q`'s filter, remembered per (store file, log length, chain head,
+/// filter): every page of a timeline carries its filter's total, and an append-only log's count
+/// for a filter changes only when the log grows (which changes the key). Scrolling through a
+/// half-million-event tenant re-counted it with every page (61 ms at 10M events).
+fn count_cached(store: &Store, q: &EventQuery) -> Result<u64, ApiError> {
+    type Key = (PathBuf, i64, [u8; 32], String);
+    const KEEP: usize = 64;
+    static COUNTS: Mutex<Vec<(Key, u64)>> = Mutex::new(Vec::new());
+    let mut filter = q.clone();
+    (filter.after, filter.before, filter.limit, filter.descending) = (None, None, None, false);
+    let key: Key = (
+        store.path().to_owned(),
+        store.last_seq(),
+        store.head(),
+        format!("{filter:?}"),
+    );
+    let found = COUNTS
+        .lock()
+        .ok()
+        .and_then(|c| c.iter().find(|(k, _)| *k == key).map(|(_, n)| *n));
+    if let Some(n) = found {
+        return Ok(n);
+    }
+    let n = store.count(q)?;
+    if let Ok(mut c) = COUNTS.lock() {
+        if c.len() >= KEEP {
+            c.remove(0);
+        }
+        c.push((key, n));
+    }
+    Ok(n)
 }
 
 /// `event`: one event by `(tenant, id)`, or `not_found`.

@@ -262,6 +262,49 @@ fn paging_with_cursors_visits_every_event_once_both_ways() {
     assert_eq!(window.events, all.events[11..20]);
 }
 
+/// Every page carries its filter's total, remembered per store, log length and filter: an
+/// append (through this store or another connection) is counted at once.
+#[test]
+fn the_total_counts_what_was_appended_since_the_last_page() {
+    let (dir, mut store) = store_with(300);
+    let path = dir.path().join("store.db");
+    let req = EventsRequest {
+        filter: EventFilter::tenant("late-tenant"),
+        limit: Some(10),
+        ..EventsRequest::default()
+    };
+    let read = || Store::open_read_only(&path).unwrap();
+    assert_eq!(events(&read(), &req).unwrap().total, 0);
+    assert_eq!(events(&store, &req).unwrap().total, 0);
+    for n in 1..=3u64 {
+        let line = format!(
+            r#"{{"eventId":"late-{n}","type":"job.step.completed","source":"meshos.agent","orgId":"late-tenant","timestamp":"2026-05-01T10:00:0{n}Z"}}"#
+        );
+        let opts = IngestOptions {
+            clock: Arc::new(FixedClock(RECEIVED_AT)),
+            ..IngestOptions::default()
+        };
+        ingest::ingest_reader(
+            &mut store,
+            line.as_bytes(),
+            "late",
+            None,
+            &opts,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(events(&store, &req).unwrap().total, n);
+        assert_eq!(events(&read(), &req).unwrap().total, n);
+        let mut later = req.clone();
+        later.after = Some(cursor_of(&events(&read(), &req).unwrap().events[0]));
+        assert_eq!(
+            events(&read(), &later).unwrap().total,
+            n,
+            "total ignores the cursor"
+        );
+    }
+}
+
 #[test]
 fn filters_narrow_the_page_and_the_total() {
     let (_dir, store) = store_with(1500);
