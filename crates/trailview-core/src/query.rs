@@ -231,6 +231,15 @@ const WALK_DENSITY: f64 = 0.7;
 /// Rows walked before [`WALK_DENSITY`] is judged.
 const WALK_SAMPLE: u64 = 20;
 
+/// `q`'s order.
+fn order_by(q: &EventQuery) -> &'static str {
+    if q.descending {
+        " ORDER BY e.occurred_at DESC, e.seq DESC"
+    } else {
+        " ORDER BY e.occurred_at, e.seq"
+    }
+}
+
 /// `q`'s keyset cursors as clauses.
 fn push_keyset(q: &EventQuery, clauses: &mut Vec<String>, args: &mut Vec<SqlValue>) {
     if let Some((at, seq)) = q.after {
@@ -460,11 +469,7 @@ impl Store {
             sql.push_str(" WHERE ");
             sql.push_str(&clauses.join(" AND "));
         }
-        sql.push_str(if q.descending {
-            " ORDER BY e.occurred_at DESC, e.seq DESC"
-        } else {
-            " ORDER BY e.occurred_at, e.seq"
-        });
+        sql.push_str(order_by(q));
         if let Some(l) = q.limit {
             sql.push_str(&format!(" LIMIT {l}"));
         }
@@ -503,7 +508,7 @@ impl Store {
     /// Only words of 1–2 characters walk: FTS5 keeps a prefix index for them, so a probe is one
     /// doclist seek, where a longer word's probe expands every term it starts
     /// (milliseconds). The walk gives up once [`WALK_SAMPLE`] rows show fewer than
-    /// [`WALK_DENSITY`] of them matching: the match set is then small enough for the usual plan.
+    /// [`WALK_DENSITY`] of them matching, and the usual plan answers.
     /// Only without an unindexed tail (the walk asks the index alone).
     fn text_walk(&self, q: &EventQuery, t: &TextQuery, limit: u64) -> Result<Option<Vec<i64>>> {
         if !t.words().all(|w| w.chars().count() <= 2) {
@@ -518,11 +523,7 @@ impl Store {
             sql.push_str(" WHERE ");
             sql.push_str(&clauses.join(" AND "));
         }
-        sql.push_str(if q.descending {
-            " ORDER BY e.occurred_at DESC, e.seq DESC"
-        } else {
-            " ORDER BY e.occurred_at, e.seq"
-        });
+        sql.push_str(order_by(q));
         let fts = t.fts5();
         let mut probe = self.conn().prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM events_text WHERE events_text MATCH ?1 AND rowid = ?2)",
