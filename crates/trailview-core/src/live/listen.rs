@@ -48,7 +48,7 @@ use super::LiveError;
 pub const PIPELINE: usize = 1024;
 /// Records a connection may have in flight (submitted, not yet acknowledged) before its reader
 /// stops reading. Large enough that one connection keeps the writer's group commits large (with
-/// 128 batches, ~13k records, a single connection reached 58% of file ingest; with this, 90%:
+/// 128 batches, ~13k records, a single connection reached 58% of file ingest; with this, 85–89%:
 /// docs/BENCHMARKS.md), small enough to bound what a client that reads no acks pins.
 pub const WINDOW_RECORDS: usize = 131_072;
 /// Records per submitted batch, at most.
