@@ -44,8 +44,9 @@ const HASH_SIZE: i64 = 16 * 1024 * 1024;
 /// within ingest's 200 MB.
 const INDEXING_CACHE_KIB: i64 = 100 * 1024;
 
-/// Rows of the log the document thread reads per statement (and read transaction).
-const READ_WINDOW: i64 = 50_000;
+/// Rows of the log the document thread reads per statement (and read transaction), a few MB
+/// of documents.
+const READ_WINDOW: i64 = 4_096;
 
 /// Documents per message from the thread that builds them.
 const CHUNK: usize = 512;
@@ -268,34 +269,33 @@ impl Store {
                     let mut stmt = conn.prepare(
                         "SELECT seq, raw FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                     )?;
-                    let mut chunk = Vec::with_capacity(CHUNK);
-                    // A window of the log per statement: each ends its read transaction, so the
-                    // writer's checkpoints can fold the WAL back into the file as the index grows
-                    // (one statement over a 10M-event log held its snapshot for the whole build,
-                    // and the WAL grew past 5 GB).
+                    // A window of the log per statement, read whole before it is handed over:
+                    // the read transaction ends before this thread waits for the writer, so the
+                    // writer's checkpoints can fold the WAL back into the file and start it over
+                    // as the index grows. (One statement over the whole log held its snapshot for
+                    // the whole build: at 10M events the WAL grew past 5 GB, slowing every read.)
                     let mut from = start;
                     while from < end {
                         let to = end.min(from + READ_WINDOW);
+                        let mut window = Vec::with_capacity(READ_WINDOW as usize);
                         let mut rows = stmt.query([from, to])?;
                         while let Some(r) = rows.next()? {
                             let seq: i64 = r.get(0)?;
                             let raw = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                            chunk.push((seq, document(raw)));
-                            if chunk.len() == CHUNK
-                                && send
-                                    .send(Ok(std::mem::replace(
-                                        &mut chunk,
-                                        Vec::with_capacity(CHUNK),
-                                    )))
-                                    .is_err()
-                            {
+                            window.push((seq, document(raw)));
+                        }
+                        drop(rows);
+                        let mut window = window.into_iter();
+                        loop {
+                            let chunk: Vec<Indexable> = window.by_ref().take(CHUNK).collect();
+                            if chunk.is_empty() {
+                                break;
+                            }
+                            if send.send(Ok(chunk)).is_err() {
                                 return Ok(()); // the writer stopped: its error is the one to report
                             }
                         }
                         from = to;
-                    }
-                    if !chunk.is_empty() {
-                        let _ = send.send(Ok(chunk));
                     }
                     Ok(())
                 };
