@@ -129,10 +129,13 @@ impl Store {
                 *b += n as u64;
             }
         }
-        // The events past its cursor (normally none).
+        // The events past its cursor (normally none), found by their seqs: `+` keeps SQLite from
+        // taking the (tenant, occurred_at) index instead, which read a whole tenant's range to
+        // find no row (≈ 20 ms for a 500k-event tenant).
+        let tenant_clause = tenant.map_or(String::new(), |t| format!("+tenant = {t} AND "));
         let mut stmt = self.conn().prepare(&format!(
             "SELECT occurred_at FROM events
-             WHERE seq > ?1 AND {tenant_clause} occurred_at >= ?2 AND occurred_at < ?3"
+             WHERE seq > ?1 AND {tenant_clause} +occurred_at >= ?2 AND +occurred_at < ?3"
         ))?;
         let mut rows = stmt.query([cursor, from, end])?;
         while let Some(r) = rows.next()? {
