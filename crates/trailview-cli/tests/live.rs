@@ -397,10 +397,12 @@ fn a_client_that_stops_reading_acks_stalls_only_itself_and_is_cut_off() {
     let (stuck, _) = Client::hello(port, &tok);
     let mut w = stuck.w.try_clone().unwrap();
     w.set_write_timeout(Some(Duration::from_secs(60))).unwrap();
-    // Send far more than the socket buffers and the pipeline hold, never reading an ack.
+    // Send far more than the socket buffers and the connection's window (131,072 records
+    // unacknowledged) hold, never reading an ack.
+    const LINES: u64 = 500_000;
     let sender = std::thread::spawn(move || {
         let mut sent = 0u64;
-        for i in 0..200_000 {
+        for i in 0..LINES {
             let line = format!("{}\n", event(&format!("s{i}"), "acme"));
             if w.write_all(line.as_bytes()).is_err() {
                 break;
@@ -425,7 +427,7 @@ fn a_client_that_stops_reading_acks_stalls_only_itself_and_is_cut_off() {
     // The stuck client is cut off: its sender fails before it sent everything.
     let sent = sender.join().unwrap();
     assert!(
-        sent < 200_000,
+        sent < LINES,
         "the listener kept reading from a client that reads no acks"
     );
     assert!(

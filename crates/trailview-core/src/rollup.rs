@@ -62,31 +62,21 @@ impl Store {
         let mut from = done;
         while from < last {
             let to = (from + SLICE).min(last);
-            tx.execute(
-                &format!(
-                    "INSERT INTO event_minutes (tenant, minute, n)
-                     SELECT tenant, {MINUTE_OF}, count(*) FROM events
-                     WHERE seq > ?1 AND seq <= ?2 GROUP BY 1, 2
-                     ON CONFLICT (tenant, minute) DO UPDATE SET n = n + excluded.n"
-                ),
-                [from, to],
-            )?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO event_hours (tenant, hour, n)
-                     SELECT tenant, {HOUR_OF}, count(*) FROM events
-                     WHERE seq > ?1 AND seq <= ?2 GROUP BY 1, 2
-                     ON CONFLICT (tenant, hour) DO UPDATE SET n = n + excluded.n"
-                ),
-                [from, to],
-            )?;
-            tx.execute(
-                "INSERT INTO event_dialects (tenant, dialect, n)
-                 SELECT tenant, dialect, count(*) FROM events
-                 WHERE seq > ?1 AND seq <= ?2 GROUP BY 1, 2
-                 ON CONFLICT (tenant, dialect) DO UPDATE SET n = n + excluded.n",
-                [from, to],
-            )?;
+            for (table, key, of) in [
+                ("event_minutes", "minute", MINUTE_OF),
+                ("event_hours", "hour", HOUR_OF),
+                ("event_dialects", "dialect", "dialect"),
+            ] {
+                tx.execute(
+                    &format!(
+                        "INSERT INTO {table} (tenant, {key}, n)
+                         SELECT tenant, {of}, count(*) FROM events
+                         WHERE seq > ?1 AND seq <= ?2 GROUP BY 1, 2
+                         ON CONFLICT (tenant, {key}) DO UPDATE SET n = n + excluded.n"
+                    ),
+                    [from, to],
+                )?;
+            }
             from = to;
         }
         tx.execute(
