@@ -231,6 +231,13 @@ const WALK_DENSITY: f64 = 0.7;
 /// Rows walked before [`WALK_DENSITY`] is judged.
 const WALK_SAMPLE: u64 = 20;
 
+/// Whether a page of `t` may walk ([`Store::text_walk`]): FTS5 keeps a prefix index for words of
+/// 1–2 characters, so a probe is one doclist seek, where a longer word's probe expands every
+/// term it starts (milliseconds).
+fn walks(t: &TextQuery) -> bool {
+    t.words().all(|w| w.chars().count() <= 2)
+}
+
 /// `q`'s order.
 fn order_by(q: &EventQuery) -> &'static str {
     if q.descending {
@@ -448,16 +455,22 @@ impl Store {
             i64::MAX
         };
         let walked = match (&q.text, q.limit) {
-            (Some(t), Some(limit)) if text_seq >= self.last_seq() => self.text_walk(q, t, limit)?,
+            (Some(t), Some(limit)) if text_seq >= self.last_seq() && walks(t) => {
+                let Some(base) = self.filter_but_text(q)? else {
+                    return Ok(());
+                };
+                // The page's rows are known: read them.
+                self.text_walk(q, t, limit, &base)?.map(|seqs| {
+                    let (mut clauses, args) = base;
+                    let list = seqs.iter().map(i64::to_string).collect::<Vec<_>>();
+                    clauses.push(format!("e.seq IN ({})", list.join(",")));
+                    (clauses, args)
+                })
+            }
             _ => None,
         };
-        let filter = match &walked {
-            // The page's rows are known: read them.
-            Some(seqs) => self.filter_but_text(q)?.map(|(mut clauses, args)| {
-                let list = seqs.iter().map(i64::to_string).collect::<Vec<_>>();
-                clauses.push(format!("e.seq IN ({})", list.join(",")));
-                (clauses, args)
-            }),
+        let filter = match walked {
+            Some(filter) => Some(filter),
             None => self.filter(q)?,
         };
         let Some((mut clauses, mut args)) = filter else {
@@ -505,18 +518,17 @@ impl Store {
     /// A word that starts most words of the store (`0`, `01`: the head of every ULID) makes the
     /// usual plan materialize nearly every rowid of the store before the tenant's timeline is
     /// read (≈ 100 ms for `0` at 1M events); walking finds such a page in a few hundred probes.
-    /// Only words of 1–2 characters walk: FTS5 keeps a prefix index for them, so a probe is one
-    /// doclist seek, where a longer word's probe expands every term it starts
-    /// (milliseconds). The walk gives up once [`WALK_SAMPLE`] rows show fewer than
+    /// Only words of 1–2 characters walk ([`walks`]). The walk gives up once [`WALK_SAMPLE`] rows show fewer than
     /// [`WALK_DENSITY`] of them matching, and the usual plan answers.
     /// Only without an unindexed tail (the walk asks the index alone).
-    fn text_walk(&self, q: &EventQuery, t: &TextQuery, limit: u64) -> Result<Option<Vec<i64>>> {
-        if !t.words().all(|w| w.chars().count() <= 2) {
-            return Ok(None);
-        }
-        let Some((mut clauses, mut args)) = self.filter_but_text(q)? else {
-            return Ok(Some(Vec::new()));
-        };
+    fn text_walk(
+        &self,
+        q: &EventQuery,
+        t: &TextQuery,
+        limit: u64,
+        (clauses, args): &(Vec<String>, Vec<SqlValue>),
+    ) -> Result<Option<Vec<i64>>> {
+        let (mut clauses, mut args) = (clauses.clone(), args.clone());
         push_keyset(q, &mut clauses, &mut args);
         let mut sql = "SELECT e.seq FROM events e".to_owned();
         if !clauses.is_empty() {
