@@ -217,7 +217,7 @@ pub enum Outcome {
     },
 }
 
-const SCHEMA_VERSION: i64 = 12;
+const SCHEMA_VERSION: i64 = 13;
 
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
@@ -467,6 +467,19 @@ CREATE TABLE event_hours (
 ) WITHOUT ROWID;
 INSERT INTO event_hours (tenant, hour, n)
 SELECT tenant, (minute - ((minute % 60) + 60) % 60) / 60, sum(n) FROM event_minutes GROUP BY 1, 2;
+"#,
+    // issue #3 (timeline): the text index's rowid becomes `text::rowid(tenant, seq)` (tenant id
+    // in the high bits), so a search scoped to a tenant reads that tenant's rowid range of each
+    // doclist instead of the whole store's matches (at 10M events a common word cost 89 ms, and
+    // a query matching 7 events 40 ms; docs/BENCHMARKS.md). Derived data: recreated empty, its
+    // cursor reset, rebuilt from `raw` by the next catch-up (reads scan the tail meanwhile).
+    r#"
+DROP TABLE events_text;
+CREATE VIRTUAL TABLE events_text USING fts5(
+    body, content = '', columnsize = 0, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4'
+);
+DELETE FROM meta WHERE key = 'text_seq';
 "#,
 ];
 

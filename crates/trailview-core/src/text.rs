@@ -1,8 +1,10 @@
 //! Free-text search: an SQLite FTS5 index over each event's type, ids and payload text.
 //!
-//! The index is *derived*: a contentless FTS5 table (`events_text`, rowid = `seq`) holding only
-//! the token index, built from `raw` by the same `normalize` that wrote the row, and rebuildable
-//! from the log at any time. It is kept off the ingest path — indexing costs more per event than
+//! The index is *derived*: a contentless FTS5 table (`events_text`) holding only the token index,
+//! built from `raw` by the same `normalize` that wrote the row, and rebuildable from the log at
+//! any time. Its rowid is [`rowid`]`(tenant, seq)`: the tenant in the high bits, so each tenant's
+//! documents are one rowid range and a search scoped to a tenant reads only that tenant's part of
+//! each doclist (FTS5 seeks to a rowid bound) instead of every match in the store. It is kept off the ingest path — indexing costs more per event than
 //! storing it — and caught up afterwards by [`Store::index_text`] (the CLI after `ingest`, the app
 //! and `serve` in the background). Its cursor, `meta.text_seq`, is the last `seq` indexed.
 //!
@@ -48,11 +50,42 @@ const INDEXING_CACHE_KIB: i64 = 100 * 1024;
 /// of documents.
 const READ_WINDOW: i64 = 4_096;
 
-/// Documents per message from the thread that builds them.
-const CHUNK: usize = 512;
+/// Most bytes of documents one transaction of the build holds (they are sorted by rowid before
+/// FTS5 sees them), besides its [`BULK_BATCH`] / [`BATCH`] rows: documents of 64 KiB each would
+/// otherwise make a 100k-row batch 6 GB. Up to three are in memory: one written, one handed
+/// over, one being built.
+const BATCH_BYTES: usize = 32 << 20;
 
-/// One event's document for the index: its `seq` and text (`None`: no longer normalizes).
-type Indexable = (i64, Option<String>);
+/// Bits of a text rowid that hold the event's `seq`; the tenant's id is above them.
+pub const SEQ_BITS: u32 = 40;
+
+/// The `seq` bits of a text rowid.
+pub const SEQ_MASK: i64 = (1 << SEQ_BITS) - 1;
+
+/// The text index's rowid of the event at `seq` in the tenant with id `tenant` (`tenants.id`);
+/// `None` past 2^40 events or 2^23 tenants.
+pub fn rowid(tenant: i64, seq: i64) -> Option<i64> {
+    ((0..1 << (63 - SEQ_BITS)).contains(&tenant) && (0..=SEQ_MASK).contains(&seq))
+        .then_some(tenant << SEQ_BITS | seq)
+}
+
+/// The first and last text rowid of the tenant with id `tenant`.
+pub fn tenant_rowids(tenant: i64) -> (i64, i64) {
+    (tenant << SEQ_BITS, tenant << SEQ_BITS | SEQ_MASK)
+}
+
+/// One transaction's worth of documents, as the thread that builds them hands them over.
+#[derive(Default)]
+struct Batch {
+    /// (text rowid, document), in rowid order.
+    docs: Vec<(i64, String)>,
+    /// The documents' bytes.
+    bytes: usize,
+    /// Rows of the log it covers (rows that no longer normalize have no document).
+    rows: i64,
+    /// The last `seq` it covers: the cursor once it is committed.
+    last: i64,
+}
 
 /// A parsed free-text query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -221,8 +254,8 @@ impl Store {
     /// index in all)` after each committed batch. Idempotent; a no-op on a read-only store.
     ///
     /// Two threads, as ingest does: one reads `raw` on its own read-only connection and builds
-    /// the documents (re-normalizing is half the work), this one feeds FTS5 and commits every
-    /// [`BULK_BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
+    /// a transaction's documents in rowid order (re-normalizing is half the work), this one feeds
+    /// them to FTS5 and commits every [`BULK_BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
     /// never indexes a row twice.
     pub fn index_text(&mut self, progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
         if self.is_read_only() || self.text_seq()? >= self.last_seq() {
@@ -256,7 +289,8 @@ impl Store {
         }
         let total = (end - start) as u64;
         let path = self.path().to_owned();
-        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Vec<Indexable>>>(8);
+        // One message per transaction, so the next batch is built while this one is written.
+        let (send, receive) = std::sync::mpsc::sync_channel::<Result<Batch>>(1);
         let reader = std::thread::Builder::new()
             .name("trailview-text".into())
             .spawn(move || {
@@ -267,35 +301,47 @@ impl Store {
                             | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
                     )?;
                     let mut stmt = conn.prepare(
-                        "SELECT seq, raw FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
+                        "SELECT seq, tenant, raw FROM events WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
                     )?;
-                    // A window of the log per statement, read whole before it is handed over:
-                    // the read transaction ends before this thread waits for the writer, so the
+                    let mut batch = Batch::default();
+                    // A window of the log per statement, read whole before the next: no read
+                    // transaction is open while this thread waits for the writer, so the
                     // writer's checkpoints can fold the WAL back into the file and start it over
                     // as the index grows. (One statement over the whole log held its snapshot for
                     // the whole build: at 10M events the WAL grew past 5 GB, slowing every read.)
                     let mut from = start;
                     while from < end {
-                        let to = end.min(from + READ_WINDOW);
-                        let mut window = Vec::with_capacity(READ_WINDOW as usize);
+                        let to = end.min(from + READ_WINDOW.min(rows_per_commit - batch.rows));
                         let mut rows = stmt.query([from, to])?;
                         while let Some(r) = rows.next()? {
-                            let seq: i64 = r.get(0)?;
-                            let raw = r.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-                            window.push((seq, document(raw)));
+                            let (seq, tenant): (i64, i64) = (r.get(0)?, r.get(1)?);
+                            let key = rowid(tenant, seq).ok_or_else(|| {
+                                StoreError::Io(format!(
+                                    "event {seq} (tenant id {tenant}) is past what the text \
+                                     index can number (2^40 events, 2^23 tenants)"
+                                ))
+                            })?;
+                            let raw = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+                            // A row that no longer normalizes (edited behind the triggers)
+                            // gets no text; `verify` names it.
+                            if let Some(doc) = document(raw) {
+                                batch.bytes += doc.len();
+                                batch.docs.push((key, doc));
+                            }
+                            batch.last = seq;
+                            batch.rows += 1;
                         }
                         drop(rows);
-                        let mut window = window.into_iter();
-                        loop {
-                            let chunk: Vec<Indexable> = window.by_ref().take(CHUNK).collect();
-                            if chunk.is_empty() {
-                                break;
-                            }
-                            if send.send(Ok(chunk)).is_err() {
+                        from = to;
+                        if batch.rows >= rows_per_commit || batch.bytes >= BATCH_BYTES || from >= end
+                        {
+                            // FTS5 flushes its pending terms into a new segment whenever a rowid
+                            // is lower than the one before, and the log interleaves tenants.
+                            batch.docs.sort_unstable_by_key(|(key, _)| *key);
+                            if send.send(Ok(std::mem::take(&mut batch))).is_err() {
                                 return Ok(()); // the writer stopped: its error is the one to report
                             }
                         }
-                        from = to;
                     }
                     Ok(())
                 };
@@ -306,41 +352,31 @@ impl Store {
             .map_err(|e| StoreError::Io(format!("cannot start the text indexing thread: {e}")))?;
 
         let mut indexed = 0u64;
-        let mut done = start;
-        let mut chunks = receive.into_iter().peekable();
+        let mut batches = receive.into_iter();
         let result = (|| -> Result<()> {
-            while chunks.peek().is_some() {
+            for batch in batches.by_ref() {
+                let batch = batch?;
                 let tx = self.conn().unchecked_transaction()?;
-                let mut in_batch = 0i64;
                 {
                     let mut insert =
                         tx.prepare_cached("INSERT INTO events_text (rowid, body) VALUES (?1, ?2)")?;
-                    while in_batch < rows_per_commit {
-                        let Some(chunk) = chunks.next() else { break };
-                        for (seq, doc) in chunk? {
-                            // A row that no longer normalizes (edited behind the triggers) gets
-                            // no text; `verify` names it.
-                            if let Some(doc) = doc {
-                                insert.execute(rusqlite::params![seq, doc])?;
-                            }
-                            done = seq;
-                            in_batch += 1;
-                        }
+                    for (key, doc) in &batch.docs {
+                        insert.execute(rusqlite::params![key, doc])?;
                     }
                 }
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('text_seq', ?1)
                      ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                    [done],
+                    [batch.last],
                 )?;
                 tx.commit()?;
-                indexed += in_batch as u64;
+                indexed += batch.rows as u64;
                 progress(indexed, total);
             }
             Ok(())
         })();
         // On an error the receiver goes first, so a reader blocked on a full channel wakes up.
-        drop(chunks);
+        drop(batches);
         let _ = reader.join();
         result?;
         Ok(TextIndexReport {

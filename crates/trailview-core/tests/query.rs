@@ -354,8 +354,8 @@ mod text {
         assert_eq!(store.index_text(|_, _| {}).unwrap().indexed, 0);
     }
 
-    /// A store indexed before the prefix indexes (schema 7) is upgraded by recreating the text
-    /// index and resetting its cursor: the events and their chain are untouched, every answer is
+    /// A store indexed before the prefix indexes (schema 7), and before the tenant-numbered
+    /// rowids (schema 13), is upgraded by recreating the text index and resetting its cursor: the events and their chain are untouched, every answer is
     /// the same before the rebuild (through the tail), and after it (through the new index).
     #[test]
     fn the_prefix_index_migration_rebuilds_only_the_text_index() {
@@ -390,14 +390,16 @@ mod text {
                 .map(|t| {
                     let m = TextQuery::parse(t).unwrap().fts5();
                     let mut stmt = conn
-                        .prepare("SELECT rowid FROM events_text WHERE events_text MATCH ?1 ORDER BY rowid")
+                        .prepare("SELECT rowid FROM events_text WHERE events_text MATCH ?1")
                         .unwrap();
-                    let rows: Vec<i64> = stmt
-                        .query_map([m], |r| r.get(0))
+                    // The old table's rowids are seqs; the new one's carry the tenant too.
+                    let mut seqs: Vec<i64> = stmt
+                        .query_map([m], |r| r.get::<_, i64>(0))
                         .unwrap()
-                        .map(Result::unwrap)
+                        .map(|r| r.unwrap() & trailview_core::text::SEQ_MASK)
                         .collect();
-                    rows
+                    seqs.sort_unstable();
+                    seqs
                 })
                 .collect::<Vec<_>>()
         };
@@ -459,6 +461,24 @@ mod text {
         // The prefix indexes return exactly what expanding each prefix over the terms did.
         assert_eq!(fts(&path), old_matches);
         assert!(old_matches.iter().take(5).all(|m| !m.is_empty()));
+        // Each document is numbered by its tenant and seq (`text::rowid`), so a tenant's
+        // documents are one rowid range.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let (indexed, misnumbered): (i64, i64) = conn
+            .query_row(
+                "SELECT count(*), ifnull(sum(t.rowid >> ?2 != e.tenant), 0)
+                 FROM events_text t JOIN events e ON e.seq = t.rowid & ?3
+                 WHERE events_text MATCH ?1",
+                rusqlite::params![
+                    TextQuery::parse("0").unwrap().fts5(),
+                    trailview_core::text::SEQ_BITS,
+                    trailview_core::text::SEQ_MASK
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert!(indexed > 1_000, "{indexed}");
+        assert_eq!(misnumbered, 0);
         // The log itself did not move.
         assert_eq!(store.head(), head);
         assert_eq!(store.last_seq(), last);
@@ -485,24 +505,34 @@ mod text {
         assert_eq!(paged, all);
     }
 
-    /// A page of a 1–2-character word that matches most events is found by walking the timeline
-    /// and probing the index row by row (`Store::text_walk`); a sparse one gives up and takes the
-    /// usual plan. Either way every page, both directions, is the unpaged answer's slice (600
-    /// events on 60 distinct times: the keyset ties are broken by seq).
+    /// A text page takes one of four plans, by how many events of the tenant match and how
+    /// long the words are: at most 4,096 matches are read by seq; a dense 1–2-character word
+    /// walks the timeline probing the index row by row (`Store::text_walk`); a sparser one gives
+    /// up walking, and a longer word goes straight to the usual plan (the timeline against the
+    /// tenant's part of the index). Every one of them must page, both directions, to exactly the
+    /// unpaged answer's slices, and count what it lists (9,000 events on 60 distinct minutes: the
+    /// keyset ties are broken by seq).
     #[test]
-    fn dense_and_sparse_short_words_page_like_the_whole_answer() {
+    fn text_pages_are_the_whole_answer_whichever_plan_finds_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("t.db")).unwrap();
-        let lines: Vec<String> = (0..600)
+        let lines: Vec<String> = (0..9_000)
             .map(|i| {
-                let word = if i % 20 == 7 { "no" } else { "ok" };
+                let mut words = vec![if i % 20 == 7 { "no" } else { "ok" }];
+                if i % 2 == 0 {
+                    words.push("okay");
+                } else {
+                    words.push("ab");
+                }
+                // The other tenant shares every word, and comes between acme's events in the
+                // log (and in the text index's batches).
                 let tenant = if i % 50 == 3 { "other" } else { "acme" };
                 spine(
                     &format!("ev-{i}"),
                     tenant,
                     "job.step.completed",
                     (i * 7 % 60) as u32,
-                    &format!(r#"{{"s":"{word}"}}"#),
+                    &format!(r#"{{"s":"{}"}}"#, words.join(" ")),
                 )
             })
             .collect();
@@ -511,8 +541,16 @@ mod text {
         let tenant = store
             .events(&EventQuery::new(TenantScope::One("acme".into())))
             .unwrap();
-        assert_eq!(tenant.len(), 588);
-        for word in ["ok", "o", "ev", "ok ev", "no", "zq"] {
+        assert_eq!(tenant.len(), 8_820);
+        for (word, matches) in [
+            ("ok", 8_370),   // 95%, 1–2 characters: walks
+            ("ab", 4_320),   // 49%: gives up walking
+            ("okay", 4_500), // more than 4,096, 3+ characters: the usual plan
+            ("no", 450),     // few: read by seq
+            ("o", 8_370),
+            ("ok ev", 8_370),
+            ("zq", 0),
+        ] {
             let t = TextQuery::parse(word).unwrap();
             let mut q = EventQuery::new(TenantScope::One("acme".into()));
             q.text = Some(t.clone());
@@ -522,18 +560,16 @@ mod text {
                 .filter(|e| t.matches_raw(e.raw.as_bytes()))
                 .cloned()
                 .collect();
+            assert_eq!(all.len(), matches, "{word:?}");
             assert_eq!(all, expected, "{word:?}");
-            match word {
-                "ok" => assert_eq!(all.len(), 558), // dense: its pages walk
-                "no" => assert_eq!(all.len(), 30),  // sparse: its pages give up on walking
-                _ => {}
-            }
-            for limit in [1, 7, 200] {
+            assert_eq!(store.count(&q).unwrap(), matches as u64, "{word:?}");
+            for limit in [1, 97, 1_000] {
                 for descending in [false, true] {
                     let mut q = q.clone();
                     q.limit = Some(limit);
                     q.descending = descending;
                     let mut paged = Vec::new();
+                    let mut pages = 0;
                     loop {
                         let page = store.events(&q).unwrap();
                         assert!(page.len() as u64 <= limit);
@@ -544,16 +580,36 @@ mod text {
                             q.after = Some(key(last));
                         }
                         paged.extend(page);
+                        pages += 1;
+                        // Pages of one: only the first few, each against the answer's head.
+                        if limit == 1 && pages == 30 {
+                            break;
+                        }
                     }
                     if descending {
                         paged.reverse();
                     }
+                    let want: &[StoredEvent] = match (limit, descending) {
+                        (1, false) => &all[..all.len().min(30)],
+                        (1, true) => &all[all.len().saturating_sub(30)..],
+                        _ => &all,
+                    };
                     assert_eq!(
-                        paged, all,
+                        paged, want,
                         "{word:?}, pages of {limit}, descending {descending}"
                     );
                 }
             }
+        }
+        // Every tenant at once: the same words, over the whole index.
+        for word in ["okay", "no"] {
+            let t = TextQuery::parse(word).unwrap();
+            let mut q = EventQuery::new(TenantScope::All);
+            q.text = Some(t.clone());
+            let all = store.events(&q).unwrap();
+            assert_eq!(all.len(), if word == "no" { 450 } else { 4_500 });
+            assert!(all.iter().all(|e| t.matches_raw(e.raw.as_bytes())));
+            assert_eq!(store.count(&q).unwrap(), all.len() as u64);
         }
     }
 }
