@@ -56,6 +56,13 @@ const READ_WINDOW: i64 = 4_096;
 /// over, one being built.
 const BATCH_BYTES: usize = 32 << 20;
 
+/// The longest prefix, in characters, FTS5 keeps an index of (`prefix = '1 2 3 4'`, migration 8).
+const PREFIX_INDEXED: usize = 4;
+
+/// At most this many terms replace a longer word ([`Store::match_expr`]); a word that starts
+/// more (the head of a time-ordered id) stays a prefix query.
+const MAX_EXPANSION: usize = 32;
+
 /// Bits of a text rowid that hold the event's `seq`; the tenant's id is above them.
 pub const SEQ_BITS: u32 = 40;
 
@@ -107,10 +114,11 @@ impl TextQuery {
 
     /// The FTS5 MATCH expression: each word a quoted prefix query, all required. Quoting makes
     /// every word a literal (no FTS5 operators, column filters or syntax errors from user text).
+    /// Searches use [`Store::match_expr`], which answers the same faster.
     pub fn fts5(&self) -> String {
         self.words
             .iter()
-            .map(|w| format!("\"{}\"*", w.replace('"', "\"\"")))
+            .map(|w| format!("{}*", quoted(w)))
             .collect::<Vec<_>>()
             .join(" AND ")
     }
@@ -128,6 +136,11 @@ impl TextQuery {
     pub fn matches_raw(&self, raw: &[u8]) -> bool {
         document(raw).is_some_and(|d| self.matches(&d))
     }
+}
+
+/// `w` as an FTS5 string: a literal, whatever it holds.
+fn quoted(w: &str) -> String {
+    format!("\"{}\"", w.replace('"', "\"\""))
 }
 
 /// The words of `text`: maximal runs of letters and digits (FTS5's `unicode61` tokenizer splits
@@ -239,6 +252,62 @@ pub struct TextIndexReport {
 }
 
 impl Store {
+    /// The FTS5 MATCH expression of `t`, as [`TextQuery::fts5`] but with each word longer than
+    /// [`PREFIX_INDEXED`] characters replaced by the terms it starts, when there are at most
+    /// [`MAX_EXPANSION`]: `complet` becomes `("complete" OR "completed")`.
+    ///
+    /// FTS5 answers a prefix query its prefix indexes do not hold by merging the doclists of
+    /// every term the prefix starts, over the whole store, before it applies a rowid range: at
+    /// 10M events `"completed"*` cost 51 ms in one tenant's range, and the term `"completed"`
+    /// 1.4 ms (docs/BENCHMARKS.md). The same events match either way.
+    pub fn match_expr(&self, t: &TextQuery) -> Result<String> {
+        let mut parts = Vec::new();
+        for w in t.words() {
+            let terms = if w.chars().count() > PREFIX_INDEXED {
+                self.terms_starting(w)?
+            } else {
+                None
+            };
+            parts.push(match terms {
+                Some(terms) if !terms.is_empty() => {
+                    let terms: Vec<String> = terms.iter().map(|t| quoted(t)).collect();
+                    format!("({})", terms.join(" OR "))
+                }
+                _ => format!("{}*", quoted(w)),
+            });
+        }
+        Ok(parts.join(" AND "))
+    }
+
+    /// The terms of the text index that start with `prefix`, in order; `None` when there are
+    /// more than [`MAX_EXPANSION`]. One seek per term through FTS5's vocabulary table (its
+    /// `instance` form: the `row` form counts every term's documents).
+    fn terms_starting(&self, prefix: &str) -> Result<Option<Vec<String>>> {
+        let conn = self.conn();
+        conn.execute_batch(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.events_text_terms
+             USING fts5vocab(main, events_text, instance)",
+        )?;
+        let mut next = conn.prepare_cached(
+            "SELECT term FROM temp.events_text_terms WHERE term >= ?1 ORDER BY term LIMIT 1",
+        )?;
+        let mut terms: Vec<String> = Vec::new();
+        let mut from = prefix.to_owned();
+        while let Some(term) = next
+            .query_row([&from], |r| r.get::<_, String>(0))
+            .optional()?
+            .filter(|t| t.starts_with(prefix))
+        {
+            if terms.len() == MAX_EXPANSION {
+                return Ok(None);
+            }
+            // The least string after `term`: the tokenizer keeps no control characters.
+            from = format!("{term}\u{1}");
+            terms.push(term);
+        }
+        Ok(Some(terms))
+    }
+
     /// The last `seq` the text index covers.
     pub fn text_seq(&self) -> Result<i64> {
         Ok(self

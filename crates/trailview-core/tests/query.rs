@@ -505,20 +505,19 @@ mod text {
         assert_eq!(paged, all);
     }
 
-    /// A text page takes one of four plans, by how many events of the tenant match and how
-    /// long the words are: at most 4,096 matches are read by seq; a dense 1–2-character word
-    /// walks the timeline probing the index row by row (`Store::text_walk`); a sparser one gives
-    /// up walking, and a longer word goes straight to the usual plan (the timeline against the
-    /// tenant's part of the index). Every one of them must page, both directions, to exactly the
-    /// unpaged answer's slices, and count what it lists (9,000 events on 60 distinct minutes: the
-    /// keyset ties are broken by seq).
+    /// A text page is found from its tenant's matches: at most 4,096 are read by seq; among more
+    /// a page walks the timeline against them; without a limit, the usual plan answers. A word
+    /// longer than 4 characters is replaced by the terms it starts, up to 32. Whichever way,
+    /// every page, both directions, must be exactly the unpaged answer's slice, and the count
+    /// what it lists (9,000 events on 60 distinct minutes: the keyset ties are broken by seq).
     #[test]
     fn text_pages_are_the_whole_answer_whichever_plan_finds_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("t.db")).unwrap();
         let lines: Vec<String> = (0..9_000)
             .map(|i| {
-                let mut words = vec![if i % 20 == 7 { "no" } else { "ok" }];
+                let tok = format!("tok{i:05}");
+                let mut words = vec![if i % 20 == 7 { "no" } else { "ok" }, &tok];
                 if i % 2 == 0 {
                     words.push("okay");
                 } else {
@@ -543,13 +542,19 @@ mod text {
             .unwrap();
         assert_eq!(tenant.len(), 8_820);
         for (word, matches) in [
-            ("ok", 8_370),   // 95%, 1–2 characters: walks
-            ("ab", 4_320),   // 49%: gives up walking
-            ("okay", 4_500), // more than 4,096, 3+ characters: the usual plan
-            ("no", 450),     // few: read by seq
+            ("ok", 8_370), // many: walked
+            ("ab", 4_320),
+            ("okay", 4_500),
+            ("no", 450), // few: read by seq
             ("o", 8_370),
             ("ok ev", 8_370),
             ("zq", 0),
+            // Longer than the prefix indexes: the terms a word starts replace it in the query
+            // (10 terms here, 9 of them acme's), unless there are more than 32 (100, 1,000).
+            ("tok0000", 9),
+            ("tok000", 98),
+            ("tok00", 980),
+            ("tok08 okay", 500),
         ] {
             let t = TextQuery::parse(word).unwrap();
             let mut q = EventQuery::new(TenantScope::One("acme".into()));
