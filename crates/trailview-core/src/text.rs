@@ -261,7 +261,16 @@ impl Store {
     /// 10M events `"completed"*` cost 51 ms in one tenant's range, and the term `"completed"`
     /// 1.4 ms (docs/BENCHMARKS.md). The same events match either way.
     pub fn match_expr(&self, t: &TextQuery) -> Result<String> {
+        Ok(self.match_expr_seekable(t)?.0)
+    }
+
+    /// [`Store::match_expr`], and whether each of its words is a prefix index's or a list of
+    /// terms: then FTS5 seeks to a rowid range in each doclist, and a range of one tenant's
+    /// seqs costs in proportion to its matches. (A longer prefix merges its terms' doclists
+    /// over the whole store first, on every query.)
+    pub(crate) fn match_expr_seekable(&self, t: &TextQuery) -> Result<(String, bool)> {
         let mut parts = Vec::new();
+        let mut seekable = true;
         for w in t.words() {
             let terms = if w.chars().count() > PREFIX_INDEXED {
                 self.terms_starting(w)?
@@ -273,10 +282,13 @@ impl Store {
                     let terms: Vec<String> = terms.iter().map(|t| quoted(t)).collect();
                     format!("({})", terms.join(" OR "))
                 }
-                _ => format!("{}*", quoted(w)),
+                _ => {
+                    seekable &= w.chars().count() <= PREFIX_INDEXED;
+                    format!("{}*", quoted(w))
+                }
             });
         }
-        Ok(parts.join(" AND "))
+        Ok((parts.join(" AND "), seekable))
     }
 
     /// The terms of the text index that start with `prefix`, in order; `None` when there are

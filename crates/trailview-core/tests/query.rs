@@ -506,17 +506,19 @@ mod text {
     }
 
     /// A text page is found from its tenant's matches: at most 4,096 are read by seq; among more
-    /// a page walks the timeline against them; without a limit, the usual plan answers. A word
-    /// longer than 4 characters is replaced by the terms it starts, up to 32. Whichever way,
-    /// every page, both directions, must be exactly the unpaged answer's slice, and the count
-    /// what it lists (9,000 events on 60 distinct minutes: the keyset ties are broken by seq).
+    /// a page walks the timeline against them, read span by span around the seqs it reaches
+    /// (or collected whole, for a word FTS5 cannot seek in); without a limit, the usual plan
+    /// answers. A word longer than 4 characters is replaced by the terms it starts, up to 32.
+    /// Whichever way, every page, both directions, must be exactly the unpaged answer's slice,
+    /// and the count what it lists (9,000 events on 60 distinct minutes, so time order is not
+    /// seq order, and the keyset ties are broken by seq).
     #[test]
     fn text_pages_are_the_whole_answer_whichever_plan_finds_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open(&dir.path().join("t.db")).unwrap();
         let lines: Vec<String> = (0..9_000)
             .map(|i| {
-                let tok = format!("tok{i:05}");
+                let tok = format!("word{i:05}");
                 let mut words = vec![if i % 20 == 7 { "no" } else { "ok" }, &tok];
                 if i % 2 == 0 {
                     words.push("okay");
@@ -550,11 +552,13 @@ mod text {
             ("ok ev", 8_370),
             ("zq", 0),
             // Longer than the prefix indexes: the terms a word starts replace it in the query
-            // (10 terms here, 9 of them acme's), unless there are more than 32 (100, 1,000).
-            ("tok0000", 9),
-            ("tok000", 98),
-            ("tok00", 980),
-            ("tok08 okay", 500),
+            // (10 terms here, 9 of them acme's), unless there are more than 32 (100, 1,000,
+            // 9,000: all of them collected, then walked).
+            ("word0000", 9),
+            ("word000", 98),
+            ("word00", 980),
+            ("word0", 8_820),
+            ("word08 okay", 500),
         ] {
             let t = TextQuery::parse(word).unwrap();
             let mut q = EventQuery::new(TenantScope::One("acme".into()));
