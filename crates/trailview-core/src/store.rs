@@ -219,6 +219,18 @@ pub enum Outcome {
 
 const SCHEMA_VERSION: i64 = 13;
 
+/// Recreate the text index empty, with its prefix indexes, and reset its cursor: it is derived,
+/// so the next catch-up rebuilds it from `raw` (reads scan the unindexed tail meanwhile). The
+/// events and their chain are not touched. Migrations 11 and 13.
+const REBUILD_TEXT_INDEX: &str = r#"
+DROP TABLE events_text;
+CREATE VIRTUAL TABLE events_text USING fts5(
+    body, content = '', columnsize = 0, detail = none,
+    tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4'
+);
+DELETE FROM meta WHERE key = 'text_seq';
+"#;
+
 /// Migrations, in order; `PRAGMA user_version` counts how many ran. Only ever append.
 const MIGRATIONS: &[&str] = &[
     r#"
@@ -443,17 +455,8 @@ CREATE TABLE live_processes (
     // issue #3 (timeline): FTS5 prefix indexes, so a short query word (`01j`, `ev`) reads one
     // stored doclist instead of merging the doclists of every term it starts (a 4-character
     // prefix of a ULID expanded to ~all the ULIDs in the store: 137–169 ms at 1M events;
-    // docs/BENCHMARKS.md). The text index is derived: the table is recreated empty and its cursor
-    // reset, so the next catch-up rebuilds it from `raw` (reads scan the unindexed tail
-    // meanwhile). The events and their chain are not touched.
-    r#"
-DROP TABLE events_text;
-CREATE VIRTUAL TABLE events_text USING fts5(
-    body, content = '', columnsize = 0, detail = none,
-    tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4'
-);
-DELETE FROM meta WHERE key = 'text_seq';
-"#,
+    // docs/BENCHMARKS.md).
+    REBUILD_TEXT_INDEX,
     // issue #3 (timeline): the histogram strip over a long range, events per (tenant, hour),
     // folded by the rollup with `event_minutes` under the same cursor (so it starts as the sum of
     // the minutes folded so far). Bins of an hour or more read one row per hour: a tenant's whole
@@ -471,16 +474,8 @@ SELECT tenant, (minute - ((minute % 60) + 60) % 60) / 60, sum(n) FROM event_minu
     // issue #3 (timeline): the text index's rowid becomes `text::rowid(tenant, seq)` (tenant id
     // in the high bits), so a search scoped to a tenant reads that tenant's rowid range of each
     // doclist instead of the whole store's matches (at 10M events a common word cost 89 ms, and
-    // a query matching 7 events 40 ms; docs/BENCHMARKS.md). Derived data: recreated empty, its
-    // cursor reset, rebuilt from `raw` by the next catch-up (reads scan the tail meanwhile).
-    r#"
-DROP TABLE events_text;
-CREATE VIRTUAL TABLE events_text USING fts5(
-    body, content = '', columnsize = 0, detail = none,
-    tokenize = 'unicode61 remove_diacritics 0', prefix = '1 2 3 4'
-);
-DELETE FROM meta WHERE key = 'text_seq';
-"#,
+    // a query matching 7 events 40 ms; docs/BENCHMARKS.md).
+    REBUILD_TEXT_INDEX,
 ];
 
 /// How big SQLite's page cache may grow, in KiB: enough for the indexes of a 1M-event store
