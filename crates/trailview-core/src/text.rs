@@ -491,6 +491,19 @@ mod tests {
     }
 
     #[test]
+    fn a_text_rowid_is_its_tenants_range_and_its_seq() {
+        let r = rowid(3, 77).unwrap();
+        let (lo, hi) = tenant_rowids(3);
+        assert!((lo..=hi).contains(&r));
+        assert_eq!(r & SEQ_MASK, 77);
+        assert!(tenant_rowids(2).1 < lo && hi < tenant_rowids(4).0);
+        // Past what 63 bits can number: refused, never wrapped into another tenant's range.
+        assert_eq!(rowid(3, 1 << SEQ_BITS), None);
+        assert_eq!(rowid(1 << (63 - SEQ_BITS), 1), None);
+        assert_eq!(rowid(-1, 1), None);
+    }
+
+    #[test]
     fn punctuation_only_is_no_query() {
         assert_eq!(TextQuery::parse("  ..-/ "), None);
         assert_eq!(TextQuery::parse(""), None);
