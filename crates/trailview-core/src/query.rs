@@ -575,38 +575,12 @@ impl Store {
             i64::MAX
         };
         let filter = match &q.text {
-            // With the whole log indexed, a text page is found from its tenant's matches: the
-            // few are read by seq, and a page among many walks the timeline against them.
+            // With the whole log indexed, a text page is found from its tenant's matches.
             Some(t) if text_seq >= self.last_seq() => {
                 let Some(base) = self.filter_but_text(q)? else {
                     return Ok(());
                 };
-                let (expr, seekable) = self.match_expr_seekable(t)?;
-                let seqs = if seekable {
-                    match self.text_matches(&expr, base.tenant, FEW)? {
-                        Some(few) => Some(few),
-                        None => match (q.limit, base.tenant) {
-                            (Some(limit), Some(tenant)) => {
-                                let mut m = Matches::ranged(self, expr, tenant);
-                                Some(self.walk_matches(q, &base, &mut m, limit)?)
-                            }
-                            _ => None,
-                        },
-                    }
-                } else {
-                    match self.text_matches(&expr, base.tenant, MAX_COLLECTED)? {
-                        Some(all) if all.len() <= FEW => Some(all),
-                        Some(all) => match q.limit {
-                            Some(limit) => {
-                                let mut m = Matches::all(self, all);
-                                Some(self.walk_matches(q, &base, &mut m, limit)?)
-                            }
-                            None => None,
-                        },
-                        None => None,
-                    }
-                };
-                match seqs {
+                match self.text_page(q, t, &base)? {
                     // The page's rows are among these: read them.
                     Some(seqs) => {
                         let Filter {
@@ -658,6 +632,26 @@ impl Store {
             }
         }
         Ok(())
+    }
+
+    /// Seqs among which `q`'s page of free text `t` is, when the text index has no tail: all of
+    /// the tenant's matches when there are at most [`FEW`]; else, for a page (a limit), the
+    /// page itself, walked ([`Store::walk_matches`]). `None`: the usual plan answers.
+    fn text_page(&self, q: &EventQuery, t: &TextQuery, base: &Filter) -> Result<Option<Vec<i64>>> {
+        let (expr, seekable) = self.match_expr_seekable(t)?;
+        // A seekable expression reads the tenant's matches span by span as the walk needs them;
+        // another is collected once (every read would repeat FTS5's store-wide merge).
+        let cap = if seekable { FEW } else { MAX_COLLECTED };
+        let mut matches = match (self.text_matches(&expr, base.tenant, cap)?, base.tenant) {
+            (Some(all), _) if all.len() <= FEW => return Ok(Some(all)),
+            (Some(all), _) => Matches::all(self, all),
+            (None, Some(tenant)) if seekable => Matches::ranged(self, expr, tenant),
+            (None, _) => return Ok(None),
+        };
+        let Some(limit) = q.limit else {
+            return Ok(None);
+        };
+        Ok(Some(self.walk_matches(q, base, &mut matches, limit)?))
     }
 
     /// The seqs of `q`'s page of a free-text search: the first `limit` rows of the timeline, in
