@@ -1,8 +1,9 @@
 //! Timeline query benchmark: `cargo bench -p trailview-core --bench query -- --db STORE`
 //! (a store made by `trailview ingest`, e.g. of `trailview generate --events 1000000`).
 //!
-//! For the busiest tenant and each filter a view uses, it times a page of 200 events at random
-//! keyset cursors (p50 / p99 over many runs), the count, and the histogram of the tenant's whole
+//! For the busiest tenant and each filter a view uses, it times a page of 200 events (p50 / p99
+//! over many runs: a quarter the oldest page, a quarter the newest, half at random keyset
+//! cursors; and the newest page's p50 apart), the count, and the histogram of the tenant's whole
 //! range. A benchmark, not a test: read the figures beside the load the run printed.
 //!
 //! `--fts-prefix "2 3"` (or `none`) first recreates the derived text index with that FTS5
@@ -233,37 +234,53 @@ fn main() {
         .occurred_at_us;
     let mut rng = Rng(42);
     println!(
-        "{:<34} {:>10} {:>10} {:>10} {:>8}",
-        "filter", "page p50", "page p99", "count", "matches"
+        "{:<34} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "filter", "page p50", "page p99", "newest p50", "count", "matches"
     );
     for (name, q) in &filters {
         let mut times = Vec::with_capacity(runs);
+        let mut newest = Vec::new();
         for i in 0..runs {
             let mut q = q.clone();
             q.limit = Some(200);
-            if i % 2 == 1 {
-                // Paging from a random point in time, newest first half of the time.
-                let at = first + (rng.next() % (last - first).max(1) as u64) as i64;
-                if i % 4 == 1 {
-                    q.after = Some((at, 0));
-                } else {
-                    q.before = Some((at, i64::MAX));
-                    q.descending = true;
+            match i % 4 {
+                // The oldest 200, and the newest 200 (what a view shows first).
+                0 => {}
+                2 => q.descending = true,
+                // Paging from a random point in time, forwards and backwards.
+                _ => {
+                    let at = first + (rng.next() % (last - first).max(1) as u64) as i64;
+                    if i % 4 == 1 {
+                        q.after = Some((at, 0));
+                    } else {
+                        q.before = Some((at, i64::MAX));
+                        q.descending = true;
+                    }
                 }
             }
             let t = Instant::now();
             let page = store.events(&q).expect("page");
-            times.push(t.elapsed().as_secs_f64() * 1e3);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            times.push(ms);
+            if i % 4 == 2 {
+                newest.push(ms);
+            }
             std::hint::black_box(page);
         }
         times.sort_by(f64::total_cmp);
+        newest.sort_by(f64::total_cmp);
         let t = Instant::now();
         let n = store.count(q).expect("count");
         let count_ms = t.elapsed().as_secs_f64() * 1e3;
         println!(
-            "{name:<34} {:>8.2}ms {:>8.2}ms {:>8.1}ms {n:>8}",
+            "{name:<34} {:>8.2}ms {:>8.2}ms {:>8.2}ms {:>8.1}ms {n:>8}",
             percentile(&times, 0.5),
             percentile(&times, 0.99),
+            if newest.is_empty() {
+                f64::NAN
+            } else {
+                percentile(&newest, 0.5)
+            },
             count_ms
         );
     }

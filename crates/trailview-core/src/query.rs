@@ -342,6 +342,34 @@ impl<'s> Matches<'s> {
         Ok(self.seqs.binary_search(&seq).is_ok())
     }
 
+    /// The first and the last seq that matches; `None`: none does.
+    fn bounds(&self) -> Result<Option<(i64, i64)>> {
+        if self.expr.is_empty() {
+            return Ok(self
+                .seqs
+                .first()
+                .zip(self.seqs.last())
+                .map(|(a, b)| (*a, *b)));
+        }
+        let end = |order: &str| -> Result<Option<i64>> {
+            Ok(self
+                .store
+                .conn()
+                .prepare_cached(&format!(
+                    "SELECT rowid & {} FROM events_text
+                     WHERE events_text MATCH ?1 AND rowid BETWEEN ?2 AND ?3
+                     ORDER BY rowid {order} LIMIT 1",
+                    text::SEQ_MASK
+                ))?
+                .query_row(
+                    params![self.expr, self.base, self.base | text::SEQ_MASK],
+                    |r| r.get(0),
+                )
+                .optional()?)
+        };
+        Ok(end("ASC")?.zip(end("DESC")?))
+    }
+
     /// The matches among the seqs `[from, to)`.
     fn read(&self, from: i64, to: i64) -> Result<Vec<i64>> {
         self.store
@@ -669,11 +697,18 @@ impl Store {
     ) -> Result<Vec<i64>> {
         let (mut clauses, mut args) = (base.clauses.clone(), base.args.clone());
         push_keyset(q, &mut clauses, &mut args);
-        let mut sql = "SELECT e.seq FROM events e".to_owned();
-        if !clauses.is_empty() {
-            sql.push_str(" WHERE ");
-            sql.push_str(&clauses.join(" AND "));
-        }
+        let Some((first, last)) = matches.bounds()? else {
+            return Ok(Vec::new());
+        };
+        // Rows outside the matches' seqs are passed over inside SQLite, without a trip to Rust
+        // each (`+`: the timeline's index stays the plan). Matches clustered in time (the head
+        // of a ULID is its timestamp) sit far from the newest events: at 10M events the newest
+        // page of `01m6` walked ≈ 300k rows.
+        clauses.push("+e.seq BETWEEN ? AND ?".into());
+        args.push(first.into());
+        args.push(last.into());
+        let mut sql = "SELECT e.seq FROM events e WHERE ".to_owned();
+        sql.push_str(&clauses.join(" AND "));
         sql.push_str(order_by(q));
         let mut stmt = self.conn().prepare(&sql)?;
         let mut rows = stmt.query(params_from_iter(args))?;
