@@ -4,9 +4,11 @@
 //! built from `raw` by the same `normalize` that wrote the row, and rebuildable from the log at
 //! any time. Its rowid is [`rowid`]`(tenant, seq)`: the tenant in the high bits, so each tenant's
 //! documents are one rowid range and a search scoped to a tenant reads only that tenant's part of
-//! each doclist (FTS5 seeks to a rowid bound) instead of every match in the store. It is kept off the ingest path — indexing costs more per event than
-//! storing it — and caught up afterwards by [`Store::index_text`] (the CLI after `ingest`, the app
-//! and `serve` in the background). Its cursor, `meta.text_seq`, is the last `seq` indexed.
+//! each doclist (FTS5 seeks to a rowid bound) instead of every match in the store.
+//!
+//! It is kept off the ingest path — indexing costs more per event than storing it — and caught
+//! up afterwards by [`Store::index_text`] (the CLI after `ingest`, the app and `serve` in the
+//! background). Its cursor, `meta.text_seq`, is the last `seq` indexed.
 //!
 //! Reads never wait for it and are never stale: a text filter matches indexed rows through FTS5
 //! and checks the unindexed tail (`seq > text_seq`, normally empty) in Rust with the same rule,
@@ -336,8 +338,8 @@ impl Store {
     ///
     /// Two threads, as ingest does: one reads `raw` on its own read-only connection and builds
     /// a transaction's documents in rowid order (re-normalizing is half the work), this one feeds
-    /// them to FTS5 and commits every [`BULK_BATCH`] rows with the cursor, so an interruption loses at most one batch of work and
-    /// never indexes a row twice.
+    /// them to FTS5 and commits every [`BULK_BATCH`] rows with the cursor, so an interruption
+    /// loses at most one batch of work and never indexes a row twice.
     pub fn index_text(&mut self, progress: impl FnMut(u64, u64)) -> Result<TextIndexReport> {
         if self.is_read_only() || self.text_seq()? >= self.last_seq() {
             return self.index_text_upto(self.last_seq(), BULK_BATCH, progress);
