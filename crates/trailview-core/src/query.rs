@@ -351,29 +351,25 @@ impl<'s> Matches<'s> {
                 .zip(self.seqs.last())
                 .map(|(a, b)| (*a, *b)));
         }
-        let end = |order: &str| -> Result<Option<i64>> {
-            Ok(self
+        let end = |descending| -> Result<Option<i64>> {
+            let (lo, hi) = (self.base, self.base | text::SEQ_MASK);
+            let seqs = self
                 .store
-                .conn()
-                .prepare_cached(&format!(
-                    "SELECT rowid & {} FROM events_text
-                     WHERE events_text MATCH ?1 AND rowid BETWEEN ?2 AND ?3
-                     ORDER BY rowid {order} LIMIT 1",
-                    text::SEQ_MASK
-                ))?
-                .query_row(
-                    params![self.expr, self.base, self.base | text::SEQ_MASK],
-                    |r| r.get(0),
-                )
-                .optional()?)
+                .text_matches_in(&self.expr, lo, hi, Some(1), descending)?;
+            Ok(seqs.first().copied())
         };
-        Ok(end("ASC")?.zip(end("DESC")?))
+        Ok(end(false)?.zip(end(true)?))
     }
 
     /// The matches among the seqs `[from, to)`.
     fn read(&self, from: i64, to: i64) -> Result<Vec<i64>> {
-        self.store
-            .text_matches_in(&self.expr, self.base + from, self.base + to - 1, None)
+        self.store.text_matches_in(
+            &self.expr,
+            self.base + from,
+            self.base + to - 1,
+            None,
+            false,
+        )
     }
 }
 
@@ -466,20 +462,26 @@ impl Store {
         let Some(base) = self.filter_but_text(q)? else {
             return Ok(None);
         };
-        Ok(Some(self.with_text(q, base)?))
+        let expr = q.text.as_ref().map(|t| self.match_expr(t)).transpose()?;
+        Ok(Some(self.with_text(base, expr)?))
     }
 
-    /// `base` ([`Store::filter_but_text`]) with `q`'s free-text clause, if it has one: indexed
-    /// rows through FTS5; the unindexed tail (normally empty) passes here and is checked row by
-    /// row with the same rule (`text` module).
-    fn with_text(&self, q: &EventQuery, base: Filter) -> Result<(Vec<String>, Vec<SqlValue>)> {
+    /// `base` ([`Store::filter_but_text`]) with the free-text clause of the FTS5 expression
+    /// `expr` ([`Store::match_expr`]), if there is one: indexed rows through FTS5; the unindexed
+    /// tail (normally empty) passes here and is checked row by row with the same rule (`text`
+    /// module).
+    fn with_text(
+        &self,
+        base: Filter,
+        expr: Option<String>,
+    ) -> Result<(Vec<String>, Vec<SqlValue>)> {
         let Filter {
             mut clauses,
             mut args,
             tenant,
         } = base;
-        if let Some(t) = &q.text {
-            let (clause, text_args) = text_clause(self.text_seq()?, tenant, self.match_expr(t)?);
+        if let Some(expr) = expr {
+            let (clause, text_args) = text_clause(self.text_seq()?, tenant, expr);
             clauses.push(clause);
             args.extend(text_args);
         }
@@ -608,7 +610,8 @@ impl Store {
                 let Some(base) = self.filter_but_text(q)? else {
                     return Ok(());
                 };
-                match self.text_page(q, t, &base)? {
+                let (expr, seekable) = self.match_expr_seekable(t)?;
+                match self.text_page(q, &expr, seekable, &base)? {
                     // The page's rows are among these: read them.
                     Some(seqs) => {
                         let Filter {
@@ -618,7 +621,7 @@ impl Store {
                         clauses.push(format!("e.seq IN ({})", list.join(",")));
                         Some((clauses, args))
                     }
-                    None => Some(self.with_text(q, base)?),
+                    None => Some(self.with_text(base, Some(expr))?),
                 }
             }
             _ => self.filter(q)?,
@@ -662,18 +665,24 @@ impl Store {
         Ok(())
     }
 
-    /// Seqs among which `q`'s page of free text `t` is, when the text index has no tail: all of
+    /// Seqs among which `q`'s page of free text (the FTS5 expression `expr`, and whether it is
+    /// seekable: [`Store::match_expr_seekable`]) is, when the text index has no tail: all of
     /// the tenant's matches when there are at most [`FEW`]; else, for a page (a limit), the
     /// page itself, walked ([`Store::walk_matches`]). `None`: the usual plan answers.
-    fn text_page(&self, q: &EventQuery, t: &TextQuery, base: &Filter) -> Result<Option<Vec<i64>>> {
-        let (expr, seekable) = self.match_expr_seekable(t)?;
+    fn text_page(
+        &self,
+        q: &EventQuery,
+        expr: &str,
+        seekable: bool,
+        base: &Filter,
+    ) -> Result<Option<Vec<i64>>> {
         // A seekable expression reads the tenant's matches span by span as the walk needs them;
         // another is collected once (every read would repeat FTS5's store-wide merge).
         let cap = if seekable { FEW } else { MAX_COLLECTED };
-        let mut matches = match (self.text_matches(&expr, base.tenant, cap)?, base.tenant) {
+        let mut matches = match (self.text_matches(expr, base.tenant, cap)?, base.tenant) {
             (Some(all), _) if all.len() <= FEW => return Ok(Some(all)),
             (Some(all), _) => Matches::all(self, all),
-            (None, Some(tenant)) if seekable => Matches::ranged(self, expr, tenant),
+            (None, Some(tenant)) if seekable => Matches::ranged(self, expr.to_owned(), tenant),
             (None, _) => return Ok(None),
         };
         let Some(limit) = q.limit else {
@@ -736,7 +745,7 @@ impl Store {
         cap: usize,
     ) -> Result<Option<Vec<i64>>> {
         let (lo, hi) = tenant.map_or((0, i64::MAX), text::tenant_rowids);
-        let mut seqs = self.text_matches_in(expr, lo, hi, Some(cap + 1))?;
+        let mut seqs = self.text_matches_in(expr, lo, hi, Some(cap + 1), false)?;
         if seqs.len() > cap {
             return Ok(None);
         }
@@ -749,18 +758,21 @@ impl Store {
     }
 
     /// The seqs (a rowid's low bits) of the rowids in `[lo, hi]` that `expr` matches, in rowid
-    /// order, at most `limit`.
+    /// order (the highest first when `descending`), at most `limit`.
     fn text_matches_in(
         &self,
         expr: &str,
         lo: i64,
         hi: i64,
         limit: Option<usize>,
+        descending: bool,
     ) -> Result<Vec<i64>> {
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT rowid & {} FROM events_text
-             WHERE events_text MATCH ?1 AND rowid BETWEEN ?2 AND ?3 LIMIT ?4",
-            text::SEQ_MASK
+             WHERE events_text MATCH ?1 AND rowid BETWEEN ?2 AND ?3
+             ORDER BY rowid {} LIMIT ?4",
+            text::SEQ_MASK,
+            if descending { "DESC" } else { "ASC" }
         ))?;
         let limit = limit.map_or(-1, |l| l as i64);
         let seqs = stmt
